@@ -1,0 +1,164 @@
+"""Turning page markup and raw text into article fields: main text, title, outlet, date."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from urllib.parse import urlsplit
+
+import lxml.html
+import trafilatura
+from dateutil import parser as dateparser
+
+MONTHS = {
+    # Indonesian
+    "januari": 1, "februari": 2, "pebruari": 2, "maret": 3, "april": 4, "mei": 5, "juni": 6,
+    "juli": 7, "agustus": 8, "september": 9, "oktober": 10, "november": 11, "nopember": 11,
+    "desember": 12, "agu": 8, "agt": 8, "ags": 8, "okt": 10, "des": 12,
+    # English
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8,
+    "october": 10, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+
+_MONTH = r"(?P<m>[A-Za-z]{3,9})\.?"
+_TIME = (r"(?:[,\s|–-]+(?:pukul\s+|at\s+)?(?P<H>[01]?\d|2[0-3])[:.](?P<M>[0-5]\d)(?!\d)"
+         r"(?:\s*(?P<Z>WIB|WITA|WIT|GMT|UTC)\b)?)?")
+# Zones news sites print after a time; any other time is read in the caller's zone.
+_ZONES = {"WIB": timezone(timedelta(hours=7)), "WITA": timezone(timedelta(hours=8)),
+          "WIT": timezone(timedelta(hours=9)), "GMT": timezone.utc, "UTC": timezone.utc}
+_DATE_PATTERNS = (
+    re.compile(rf"\b(?P<d>[0-3]?\d)\s+{_MONTH}\s+(?P<y>(?:19|20)\d\d)\b{_TIME}"),
+    re.compile(rf"\b{_MONTH}\s+(?P<d>[0-3]?\d),?\s+(?P<y>(?:19|20)\d\d)\b{_TIME}"),
+    re.compile(r"\((?P<d>[0-3]?\d)[/-](?P<m>[01]?\d)[/-](?P<y>(?:19|20)\d\d)\)"),
+    re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
+)
+
+# "Jakarta, IDN Times - ", "HANOI, virprom.com – ", "Jakarta, DigoID-", "JAKARTA (ANTARA) - ",
+# "LONDON, June 20 (Reuters) - ", "Liputan6.com, Jakarta - ", "WASHINGTON — ".
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][\w.'’]*(?:[ -][A-Z][\w.'’]*){0,2})"
+    r"(?:\s*,\s*(?P<second>[^,\s–—-][^,–—]{0,40}?)|\s*\((?P<agency>[^()]{2,30})\))?"
+    r"\s*[-–—]+\s*(?=[\"“'‘A-Z0-9])"
+)
+_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.(com|id|net|org|co|news|tv|info|io)$", re.I)
+_AGENCY_IN = re.compile(r"\(([^()]{2,30})\)\s*$")
+_PUBLISHED_PATHS = (
+    "//meta[@property='article:published_time']/@content",
+    "//meta[@itemprop='datePublished']/@content",
+    "//meta[@name='pubdate' or @name='publishdate' or @name='dc.date.issued' or @name='DC.date.issued']/@content",
+    "//time[@itemprop='datePublished']/@datetime",
+)
+_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section")
+
+
+@dataclass(frozen=True)
+class PageText:
+    text: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    url: str | None
+
+
+def extract_page(html: str | bytes, url: str | None = None) -> PageText | None:
+    """Main text and metadata of an article page (trafilatura); None when it finds no article."""
+    # Precision over recall: on a page without an article, recall mode returns the menus.
+    doc = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+    )
+    if doc is None or not (doc.text or "").strip():
+        return None
+    published = _published_meta(html) or doc.date or None
+    return PageText(doc.text, doc.title or None, doc.sitename or None, published, doc.url or url)
+
+
+def _published_meta(html: str | bytes) -> str | None:
+    """The page's own publication timestamp; trafilatura keeps only its day."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    for path in _PUBLISHED_PATHS:
+        values = [v.strip() for v in root.xpath(path) if isinstance(v, str) and v.strip()]
+        if values:
+            return values[0]
+    return None
+
+
+def html_to_text(fragment: str) -> str:
+    """Text of an HTML fragment (feed content), one block element per paragraph."""
+    if not fragment or "<" not in fragment:
+        return (fragment or "").strip()
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ValueError, lxml.etree.ParserError):
+        return fragment.strip()
+    for bad in root.xpath("//script|//style|//figure|//figcaption|//noscript"):
+        bad.drop_tree()
+    for el in root.iter(_BLOCK_TAGS):
+        el.tail = "\n\n" + (el.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().split("\n\n"))
+    return "\n\n".join(line for line in lines if line)
+
+
+def split_dateline(paragraph: str) -> tuple[str | None, str]:
+    """(outlet named by the dateline or None, the paragraph without its dateline)."""
+    match = _DATELINE.match(paragraph)
+    if not match or len(paragraph) - match.end() < 20:
+        return None, paragraph
+    place, second, agency = match["place"], match["second"], match["agency"]
+    if second is None and agency is None and not place.isupper():
+        return None, paragraph  # "Putin - ..." is not a dateline; "WASHINGTON — " is
+    outlet = agency or second
+    if second and _DOMAIN.match(place) and not _DOMAIN.match(second):
+        outlet = place  # outlet-first form: "Liputan6.com, Jakarta - "
+    if outlet:
+        inner = _AGENCY_IN.search(outlet)
+        outlet = (inner.group(1) if inner else outlet).strip()
+        if len(outlet.split()) > 4 or not outlet[:1].isalnum():
+            return None, paragraph
+    return outlet, paragraph[match.end():]
+
+
+def find_date(texts: list[str], tz: tzinfo) -> datetime | None:
+    """The first complete date (with year) found in `texts`, in order; naive times get `tz`."""
+    for text in texts:
+        hits = [(m.start(), m) for pattern in _DATE_PATTERNS for m in pattern.finditer(text)]
+        for _, match in sorted(hits, key=lambda hit: hit[0]):
+            found = _to_datetime(match, tz)
+            if found is not None:
+                return found
+    return None
+
+
+def _to_datetime(match: re.Match, tz: tzinfo) -> datetime | None:
+    month = match["m"]
+    number = int(month) if month.isdigit() else MONTHS.get(month.lower())
+    if number is None:
+        return None
+    fields = match.groupdict()
+    hour, minute = int(fields.get("H") or 0), int(fields.get("M") or 0)
+    zone = _ZONES.get(fields.get("Z") or "", tz)
+    try:
+        return datetime(int(match["y"]), number, int(match["d"]), hour, minute, tzinfo=zone)
+    except ValueError:
+        return None
+
+
+def parse_date(value: str | None, tz: tzinfo) -> datetime | None:
+    """A date string from metadata (ISO 8601, RFC 822, …) as an aware datetime, or None."""
+    if not value:
+        return None
+    try:
+        parsed = dateparser.parse(value)
+    except (ValueError, OverflowError):
+        return None
+    return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
+
+
+def outlet_from_url(url: str) -> str | None:
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None

@@ -1,0 +1,92 @@
+"""The data that flows between pipeline stages: immutable, typed, free of I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Document:
+    """One raw input as a reader found it, before cleaning.
+
+    `text` is plain text with paragraphs separated by blank lines; readers of HTML
+    have already extracted the main text. Fields a reader could not find are None.
+    """
+
+    source: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: datetime | None = None
+    language: str | None = None
+    id: str | None = None
+    # True when the reader already isolated the article body (trafilatura, JSONL,
+    # feed content), so cleaning must not look for page chrome around it.
+    extracted: bool = False
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article: `text` holds only body paragraphs, separated by blank lines."""
+
+    id: str
+    title: str
+    text: str
+    outlet: str
+    language: str
+    source: str
+    url: str | None = None
+    published: datetime | None = None
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return tuple(p for p in self.text.split("\n\n") if p.strip())
+
+
+@dataclass(frozen=True)
+class SummarySentence:
+    """A verbatim sentence, credited to every article (and outlet) that carries it."""
+
+    text: str
+    outlets: tuple[str, ...]
+    article_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Story:
+    id: str
+    headline: str
+    summary: tuple[SummarySentence, ...]
+    articles: tuple[Article, ...]
+    language: str
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        """Every outlet of the story, once each, in article order."""
+        return tuple(dict.fromkeys(a.outlet for a in self.articles))
+
+    @property
+    def published(self) -> datetime | None:
+        """The latest publication time among the story's articles."""
+        dates = [a.published for a in self.articles if a.published is not None]
+        return max(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What happened to one source (input, feed) during a run."""
+
+    name: str
+    status: str  # "ok" | "not-modified" | "failed"
+    articles: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Briefing:
+    title: str
+    generated_at: datetime
+    stories: tuple[Story, ...]
+    sources: tuple[SourceReport, ...] = field(default_factory=tuple)

@@ -1,0 +1,183 @@
+"""Cleaning: each kind of page debris is removed, body text is kept verbatim."""
+
+from pathlib import Path
+
+import pytest
+
+from digest.clean import clean_text, normalize
+from digest.language import get_language
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+ID = get_language("id")
+EN = get_language("en")
+
+
+def seed(number: int) -> str:
+    return next(SEEDS.glob(f"{number:03d}_*.txt")).read_text("utf-8")
+
+
+@pytest.fixture(scope="module")
+def cleaned():
+    return {n: clean_text(seed(n), ID) for n in range(5)}
+
+
+def reasons(result) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for line, reason in result.dropped:
+        found.setdefault(reason, set()).add(line)
+    return found
+
+
+# --- debris kinds on the real seed articles ------------------------------------------------
+
+
+def test_related_headline_lists_and_teasers_are_dropped(cleaned):
+    text = cleaned[0].text
+    assert "Pusat Data Nasional Kena Sabotase" not in text
+    assert "Alfons Tanujaya" not in text
+    assert "pusat-data-nasional" not in text
+    # teasers of unrelated stories above the article (seed 004)
+    assert "Wanda Hara" not in cleaned[4].text
+    assert "BEM SI" not in cleaned[4].text
+    assert "Download Lagu" not in cleaned[4].text
+    assert "teaser" in reasons(cleaned[4])
+
+
+def test_baca_juga_lines_are_dropped(cleaned):
+    for n in (2, 3):
+        assert "baca juga" not in cleaned[n].text.lower()
+        assert any(line.lower().startswith("baca juga") for line in reasons(cleaned[n])["related"])
+
+
+def test_photo_captions_and_credits_are_dropped(cleaned):
+    assert "Sputnik/Kristina Kormilitsyna" not in cleaned[1].text
+    assert "Hanoi Opera House" not in cleaned[1].text  # a caption the page shows twice
+    assert "Ilustrasi Misi Putin" not in cleaned[0].text
+    assert reasons(cleaned[1])["caption"]
+
+
+def test_app_promos_are_dropped_but_the_paragraph_they_end_is_kept(cleaned):
+    text = cleaned[2].text
+    assert "WhatsApp" not in text and "ponsel Anda" not in text and "https://" not in text
+    assert text.endswith("jelas Abuza.")
+
+
+def test_comment_forms_and_navigation_are_dropped(cleaned):
+    assert "Tinggalkan Balasan" not in cleaned[2].text
+    assert "Alamat email" not in cleaned[2].text
+    assert "Back To Top" not in cleaned[2].text
+    assert "Tautan-tautan Akses" not in cleaned[1].text
+    assert "HomeNews" not in cleaned[4].text
+
+
+def test_font_size_widget_and_forum_link_are_dropped(cleaned):
+    paragraphs = cleaned[1].paragraphs
+    assert not {"XS", "SM", "MD", "LG", "Forum"} & set(paragraphs)
+    assert paragraphs[-1].startswith("“Rusia dan Vietnam mempunyai kepentingan bersama")
+    assert "[ab/lt]" not in cleaned[1].text  # editor initials
+
+
+def test_bylines_writer_profiles_tags_and_disclaimers_are_dropped(cleaned):
+    assert "Reporter" not in cleaned[0].text and "Redaktur" not in cleaned[0].text
+    text = cleaned[3].text
+    for debris in ("Verified Writer", "Petani", "IDN Times Community", "Topik", "Vanny El Rahman"):
+        assert debris not in text
+    assert text.endswith("satelit pengintai militer pertama Malligyong-1.")
+
+
+def test_titles_datelines_and_dates_are_metadata_not_body(cleaned):
+    assert cleaned[0].title == "Misi Putin Satukan Aliansi Sampai ke Vietnam, Amerika Serikat dan NATO Meradang!"
+    assert cleaned[1].title == "Putin di Vietnam Setelah Tandatangani Pakta Pertahanan dengan Korut"
+    assert cleaned[3].title == "Putin Gandeng Kim Jong Un untuk Lawan Hegemoni Barat"
+    assert cleaned[4].title == "Putin-Kim Jong Un Tandatangani Pakta Perjanjian Pertahanan hingga Sindir Tingkah AS"
+    assert [cleaned[n].dateline_outlet for n in (0, 2, 3)] == ["DigoID", "virprom.com", "IDN Times"]
+    assert cleaned[3].paragraphs[0].startswith("Presiden Rusia Vladimir Putin tiba")
+    assert "Kamis, 20 Juni 2024 17:55" in cleaned[0].header
+    assert all(cleaned[n].title not in cleaned[n].text for n in range(5))
+
+
+def test_body_paragraphs_survive_verbatim(cleaned):
+    for n in range(5):
+        source = normalize(seed(n))
+        body = [p for p in cleaned[n].paragraphs if len(p.split()) > 12]
+        assert len(body) >= 10
+        for paragraph in body:
+            assert paragraph in source, paragraph
+
+
+# --- the same rules on pages the seeds do not contain --------------------------------------
+
+ID_PAGE = """\
+Beranda
+Berita Terpopuler
+Harga Cabai Naik Jelang Ramadan, Pedagang Mengeluh...
+Banjir Rob Rendam Pantura, Ribuan Kendaraan Terjebak Macet
+Semarang Diguyur Hujan Deras, Ratusan Rumah Terendam Banjir
+Selasa, 12 Maret 2024 | 09:15 WIB
+Penulis: Andi Pratama | Editor: Sari Dewi
+Warga menyelamatkan barang di Kelurahan Tlogosari, Semarang. (ANTARA FOTO/Aji Styawan)
+Semarang, Kompas.com - Hujan deras yang mengguyur Kota Semarang sejak Senin malam membuat ratusan rumah di tiga kecamatan terendam banjir setinggi 50 sentimeter.
+Kepala BPBD Kota Semarang, Endro Pudyo Martantono, mengatakan sedikitnya 430 rumah terdampak dan 120 warga mengungsi ke balai kelurahan.
+Baca juga: Pemkot Semarang Siapkan 20 Pompa Air Tambahan
+"Kami sudah menyiagakan perahu karet dan dapur umum di titik pengungsian," kata Endro, Selasa (12/3/2024).
+Menurut dia, genangan mulai surut pada Selasa siang, tetapi hujan susulan diperkirakan turun hingga akhir pekan.
+Simak breaking news dan berita pilihan kami langsung di ponsel Anda. Pilih saluran favorit Anda untuk mengakses WhatsApp Channel Kompas.com.
+Tag: banjir semarang, bpbd
+Komentar
+Tulis komentar Anda di sini
+"""
+
+EN_PAGE = """\
+Skip to main content
+World
+Business
+Rotterdam port workers walk out over automation plans
+By Maria Jansen
+Photo: Cranes at the port of Rotterdam, March 4, 2024. REUTERS/Piroschka van de Wouw
+ROTTERDAM, March 5 (Reuters) - Thousands of dock workers at Rotterdam, Europe's biggest port, walked out on Tuesday in protest against plans to automate two container terminals, halting most loading.
+The FNV union said the 24-hour strike was the first at the port in more than a decade and warned of longer stoppages if talks failed.
+Read more: Dutch government unveils port investment plan
+"We are not against technology, we are against losing our jobs without a plan," union spokesman Niek Stam told reporters at the terminal gates.
+Port operators said ships were being diverted to Antwerp and Hamburg while the strike lasted, and that talks would resume on Thursday.
+Sign up here for our daily newsletter with the top business stories.
+Reporting by Maria Jansen; Editing by Tom Hogue
+Tags: Netherlands, Shipping
+Related Coverage
+Antwerp braces for diverted container traffic
+"""
+
+
+def test_indonesian_page_keeps_only_the_article():
+    result = clean_text(ID_PAGE, ID)
+    assert result.title == "Semarang Diguyur Hujan Deras, Ratusan Rumah Terendam Banjir"
+    assert result.dateline_outlet == "Kompas.com"
+    assert result.paragraphs[0].startswith("Hujan deras yang mengguyur Kota Semarang")
+    assert result.paragraphs[-1].startswith("Menurut dia, genangan mulai surut")
+    assert len(result.paragraphs) == 4
+    for debris in ("Baca juga", "ANTARA FOTO", "Penulis", "ponsel Anda", "Tag:", "Tulis komentar", "Harga Cabai"):
+        assert debris not in result.text
+
+
+def test_english_page_keeps_only_the_article():
+    result = clean_text(EN_PAGE, EN)
+    assert result.title == "Rotterdam port workers walk out over automation plans"
+    assert result.dateline_outlet == "Reuters"
+    assert result.paragraphs[0].startswith("Thousands of dock workers at Rotterdam")
+    assert len(result.paragraphs) == 4
+    for debris in ("Read more", "REUTERS/", "By Maria", "newsletter", "Reporting by", "Tags", "Antwerp braces"):
+        assert debris not in result.text
+
+
+def test_given_title_is_used_and_not_repeated_in_the_body():
+    result = clean_text(EN_PAGE, EN, title="Rotterdam port workers walk out over automation plans")
+    assert result.title == "Rotterdam port workers walk out over automation plans"
+    assert result.title not in result.text
+
+
+def test_normalize_removes_invisible_characters_and_blank_lines():
+    assert normalize("a\u200bb\x00 c  d\r\n\r\n\ne\ufeff") == "ab c d\ne"
+
+
+def test_text_with_no_article_gives_no_paragraphs():
+    assert clean_text("Home\nNews\nSport\nLogin\n", EN).paragraphs == ()
+    assert clean_text("", ID).paragraphs == ()

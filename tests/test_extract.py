@@ -1,0 +1,71 @@
+"""Metadata from text: datelines name outlets, dates in Indonesian and English forms."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from digest.extract import find_date, html_to_text, outlet_from_url, split_dateline
+
+WIB = timezone(timedelta(hours=7))
+
+
+@pytest.mark.parametrize("paragraph, outlet, rest", [
+    ("Jakarta, IDN Times - Presiden Rusia Vladimir Putin tiba di Pyongyang.", "IDN Times", "Presiden Rusia"),
+    ("HANOI, virprom.com – Usai mengunjungi Korea Utara, Putin ke Vietnam.", "virprom.com", "Usai mengunjungi"),
+    ("Jakarta, DigoID-Presiden Rusia, Vladimir Putin, baru aja mendarat.", "DigoID", "Presiden Rusia,"),
+    ("JAKARTA (ANTARA) - Presiden Joko Widodo meresmikan bendungan baru itu.", "ANTARA", "Presiden Joko"),
+    ("LONDON, June 20 (Reuters) - Britain said on Thursday it would act.", "Reuters", "Britain said"),
+    ("Liputan6.com, Jakarta - Pemerintah menaikkan harga bahan bakar hari ini.", "Liputan6.com", "Pemerintah"),
+    ("Semarang, Kompas.com - Hujan deras mengguyur kota sejak semalam.", "Kompas.com", "Hujan deras"),
+])
+def test_datelines_name_the_outlet_and_are_cut_from_the_text(paragraph, outlet, rest):
+    found, text = split_dateline(paragraph)
+    assert found == outlet
+    assert text.startswith(rest) and paragraph.endswith(text)
+
+
+@pytest.mark.parametrize("paragraph", [
+    "Putin - yang baru tiba - mengatakan hal itu kepada wartawan di Hanoi.",
+    "Presiden Rusia Vladimir Putin bertemu dengan Presiden Vietnam, Kamis (20/1) sewaktu ia tiba.",
+    "Putin, Kim - and the pact that worries the West.",
+])
+def test_sentences_that_only_look_like_datelines_are_left_alone(paragraph):
+    assert split_dateline(paragraph) == (None, paragraph)
+
+
+def test_a_bare_capitalised_place_dateline_is_cut_without_naming_an_outlet():
+    assert split_dateline("WASHINGTON — President Joe Biden said on Thursday he would veto it.") == (
+        None, "President Joe Biden said on Thursday he would veto it.")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kamis, 20 Juni 2024 17:55", datetime(2024, 6, 20, 17, 55, tzinfo=WIB)),
+    ("tiba di Pyongyang, pada Rabu (19/6/2024). Dia", datetime(2024, 6, 19, tzinfo=WIB)),
+    ("mengunjungi Vietnam pada Kamis (20-06-2024).", datetime(2024, 6, 20, tzinfo=WIB)),
+    ("Seperti dilansir Reuters, Jumat (21/06/2024), kunjungan", datetime(2024, 6, 21, tzinfo=WIB)),
+    ("Selasa, 12 Maret 2024 | 09:15 WIB", datetime(2024, 3, 12, 9, 15, tzinfo=WIB)),
+    ("Published June 20, 2024 at 5:30 GMT", datetime(2024, 6, 20, 5, 30, tzinfo=timezone.utc)),
+    ("Kamis, 20 Juni 2024 - 17:55 WITA", datetime(2024, 6, 20, 17, 55, tzinfo=timezone(timedelta(hours=8)))),
+    ("June 20, 2024, 9:05", datetime(2024, 6, 20, 9, 5, tzinfo=WIB)),
+    ("posted 2024-06-20 by the desk", datetime(2024, 6, 20, tzinfo=WIB)),
+])
+def test_dates_in_news_text(text, expected):
+    assert find_date([text], WIB) == expected
+
+
+def test_dates_without_a_year_or_impossible_dates_are_not_guessed():
+    assert find_date(["Kamis (20/6) waktu setempat", "31 Februari 2024", "pada 45/13/2024"], WIB) is None
+
+
+def test_the_first_text_with_a_date_wins():
+    assert find_date(["tanpa tanggal", "Rabu (19/6/2024)", "Kamis, 20 Juni 2024"], WIB).day == 19
+
+
+def test_html_fragments_become_paragraphs_without_markup():
+    html = "<p>Satu <b>dua</b>.</p><script>alert(1)</script><figure><figcaption>Foto</figcaption></figure><p>Tiga&amp;empat.</p>"
+    assert html_to_text(html) == "Satu dua.\n\nTiga&empat."
+    assert html_to_text("plain text") == "plain text"
+
+
+def test_outlet_from_url_drops_www():
+    assert outlet_from_url("https://www.antaranews.com/berita/1") == "antaranews.com"

@@ -1,0 +1,374 @@
+"""The render stage: HTML, PDF, RSS and JSON as readers and feed clients get them."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import feedparser
+import pytest
+from pypdf import PdfReader
+
+from digest import render
+from digest.models import Article, Briefing, SourceReport, Story, SummarySentence
+from digest.render import (
+    FORMATS,
+    RenderOptions,
+    TemplatesOnlyFetcher,
+    briefing_to_dict,
+    render_html,
+    render_json,
+    render_pdf,
+    render_rss,
+    write_atomic,
+    write_briefing,
+)
+
+WIB = timezone(timedelta(hours=7))
+HOSTILE_TITLE = '<script>alert(1)</script> "Quotes" & <img src="file:///etc/passwd"> ampersands'
+
+
+def _article(id_: str, outlet: str, title: str, url: str | None, published: datetime | None,
+             language: str = "id") -> Article:
+    return Article(id=id_, title=title, text="Isi berita.", outlet=outlet, language=language,
+                   source=outlet.lower(), url=url, published=published)
+
+
+def hanoi_story() -> Story:
+    articles = (
+        _article("antara-1", "Antara", "Putin tiba di Hanoi setelah lawatan ke Pyongyang",
+                 "https://www.antaranews.com/berita/4162341/putin-tiba-di-hanoi",
+                 datetime(2024, 6, 20, 10, 55, tzinfo=timezone.utc)),
+        _article("kompas-1", "Kompas", "Vietnam sambut Putin dengan upacara kenegaraan",
+                 "https://internasional.kompas.com/read/2024/06/20/putin-vietnam",
+                 datetime(2024, 6, 20, 16, 5, tzinfo=WIB)),
+        _article("tempo-1", "Tempo", "Putin dan To Lam bahas energi dan pendidikan",
+                 "https://dunia.tempo.co/read/1881234/putin-to-lam", None),
+    )
+    summary = (
+        SummarySentence("Presiden Rusia Vladimir Putin tiba di Hanoi pada Rabu malam untuk kunjungan kenegaraan "
+                        "dua hari ke Vietnam.", ("Antara", "Kompas"), ("antara-1", "kompas-1")),
+        SummarySentence("Putin dan Presiden Vietnam To Lam menandatangani belasan dokumen kerja sama di bidang "
+                        "energi, pendidikan, dan ilmu pengetahuan.", ("Tempo",), ("tempo-1",)),
+        SummarySentence("Kunjungan ini merupakan yang kelima Putin ke Vietnam dan berlangsung sehari setelah "
+                        "lawatannya ke Korea Utara.", ("Kompas",), ("kompas-1",)),
+    )
+    return Story("hanoi-2024", "Putin berkunjung ke Hanoi, Vietnam dan Rusia teken belasan kesepakatan",
+                 summary, articles, "id")
+
+
+def pyongyang_story() -> Story:
+    articles = (
+        _article("detik-1", "Detik", "Putin dan Kim Jong Un teken pakta pertahanan",
+                 "https://news.detik.com/internasional/d-7400000/putin-kim", datetime(2024, 6, 19, 9, 30)),
+        _article("cnn-1", "CNN Indonesia", "Isi perjanjian kemitraan strategis Rusia-Korut",
+                 "https://www.cnnindonesia.com/internasional/20240619-rusia-korut",
+                 datetime(2024, 6, 19, 14, 0, tzinfo=WIB)),
+    )
+    summary = (SummarySentence("Rusia dan Korea Utara sepakat saling membantu jika salah satu pihak diserang.",
+                               ("Detik", "CNN Indonesia"), ("detik-1", "cnn-1")),)
+    return Story("pyongyang-2024", "Rusia dan Korea Utara teken pakta saling bantu", summary, articles, "id")
+
+
+def hostile_story() -> Story:
+    articles = (
+        _article("evil-1", 'Evil & "Co" <b>', HOSTILE_TITLE, "javascript:alert(1)", None),
+        _article("nourl-1", "Без ссылки", "Ελληνικά και русский текст", None, None, language="ru"),
+        _article("ar-1", "الجزيرة", "بوتين يصل إلى هانوي", "https://www.aljazeera.net/news/2024/6/20/putin",
+                 datetime(2024, 6, 20, 12, 0, tzinfo=timezone.utc), language="ar"),
+        _article("data-1", "Data", "data link", "data:text/html,<script>alert(1)</script>", None),
+        _article("file-1", "File", "file link", "file:///etc/passwd", None),
+    )
+    summary = (
+        SummarySentence("<script>alert(1)</script> said \"Tom & Jerry\" ]]> 'quoted'",
+                        ('Evil & "Co" <b>', "Без ссылки"), ("evil-1", "nourl-1")),
+        SummarySentence("وصل الرئيس الروسي إلى هانوي.", ("الجزيرة",), ("ar-1",)),
+    )
+    return Story("hostile-<1>", HOSTILE_TITLE, summary, articles, "ar")
+
+
+def realistic_briefing(*stories: Story) -> Briefing:
+    return Briefing(
+        title="Ringkasan Harian",
+        generated_at=datetime(2024, 6, 21, 6, 0, tzinfo=WIB),
+        stories=stories or (hanoi_story(), pyongyang_story()),
+        sources=(SourceReport("Antara", "ok", 12), SourceReport("Kompas", "not-modified"),
+                 SourceReport("Reuters", "failed", 0, "HTTP 503 <Service Unavailable> & retry")),
+    )
+
+
+def full_briefing() -> Briefing:
+    return realistic_briefing(hanoi_story(), pyongyang_story(), hostile_story())
+
+
+OPTIONS = RenderOptions(base_url="https://news.example.org/brief", timezone="Asia/Jakarta")
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def html_page() -> str:
+    return render_html(full_briefing(), OPTIONS)
+
+
+def test_html_is_well_formed_and_lists_every_story(html_page: str) -> None:
+    root = ET.fromstring(html_page)
+    assert root.tag == "html" and root.get("lang") == "id"
+    assert [el.tag for el in root.find("body")] == ["header", "main", "footer"]
+    articles = root.findall(".//article")
+    assert [a.get("id") for a in articles] == ["story-hanoi-2024", "story-pyongyang-2024", "story-hostile-<1>"]
+    assert [a.get("lang") for a in articles] == ["id", "id", "ar"]
+    assert articles[2].get("dir") == "rtl"
+    headlines = ["".join(h.itertext()) for h in root.iter("h2")]
+    assert headlines == [s.headline for s in full_briefing().stories]
+
+
+def test_html_meta_line_chips_and_coverage(html_page: str) -> None:
+    story = ET.fromstring(html_page).find(".//article[@id='story-hanoi-2024']")
+    meta = "".join(story.find("p").itertext())
+    assert "3 articles · 3 outlets" in meta and "20 Jun 2024, 17:55 WIB" in meta  # the latest article
+    first = story.find(".//ul[@class='summary']/li")
+    chips = {c.text: c.get("href") for c in first.iter() if c.get("class") == "chip"}
+    assert chips == {"Antara": "https://www.antaranews.com/berita/4162341/putin-tiba-di-hanoi",
+                     "Kompas": "https://internasional.kompas.com/read/2024/06/20/putin-vietnam"}
+    coverage = ["".join(li.itertext()) for li in story.findall(".//section/ul/li")]
+    assert "17:55 WIB" in coverage[0] and "16:05 WIB" in coverage[1]
+    assert "WIB" not in coverage[2]  # Tempo's article has no date: nothing is shown
+
+
+def test_html_links_every_web_article_and_nothing_else(html_page: str) -> None:
+    root = ET.fromstring(html_page)
+    hrefs = {a.get("href") for a in root.iter("a")}
+    for story in full_briefing().stories:
+        for article in story.articles:
+            if article.url and article.url.startswith("https://"):
+                assert article.url in hrefs
+    assert all(h.startswith(("https://", "#story-")) for h in hrefs)
+
+
+def test_html_escapes_hostile_text(html_page: str) -> None:
+    assert "<script" not in html_page.lower()
+    assert "javascript:" not in html_page
+    assert "<img" not in html_page
+    root = ET.fromstring(html_page)
+    assert not [a for a in root.iter("a") if not a.get("href", "").startswith(("https://", "#"))]
+    hostile = root.find(".//article[@id='story-hostile-<1>']")
+    assert "".join(hostile.find("h2").itertext()) == HOSTILE_TITLE  # shown as text, not dropped
+    chip_names = {c.text for c in hostile.iter() if c.get("class") == "chip"}
+    assert chip_names == {'Evil & "Co" <b>', "Без ссылки", "الجزيرة"}
+    assert root.find(".//style") is not None and not root.findall(".//script")
+
+
+def test_html_footer_reports_sources(html_page: str) -> None:
+    footer = "".join(ET.fromstring(html_page).find("body/footer").itertext())
+    assert "Generated by digest" in footer
+    assert "Reuters" in footer and "HTTP 503 <Service Unavailable> & retry" in footer
+    assert "not modified" in footer
+
+
+def test_html_strips_characters_xml_forbids() -> None:
+    story = Story("s", "Judul\x0bdengan\x00kontrol", (), (_article("a", "Out\x1flet", "t", None, None),), "id")
+    page = render_html(realistic_briefing(story))
+    assert "Juduldengankontrol" in page
+    ET.fromstring(page)
+
+
+def test_html_marks_new_stories_only_with_a_previous_brief() -> None:
+    briefing = realistic_briefing()
+    assert not ET.fromstring(render_html(briefing)).findall(".//span[@class='badge']")
+    page = render_html(briefing, RenderOptions(previous_ids=frozenset({"hanoi-2024"})))
+    new = ET.fromstring(page).findall(".//span[@class='badge']")
+    assert len(new) == 1 and "New" in new[0].text
+
+
+def test_empty_briefing_renders_everywhere() -> None:
+    empty = Briefing("Kosong", datetime(2024, 6, 21, tzinfo=timezone.utc), ())
+    assert "No stories" in render_html(empty)
+    assert feedparser.parse(render_rss(empty)).bozo == 0
+    assert json.loads(render_json(empty))["stories"] == []
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pdf_text() -> tuple[int, str]:
+    reader = PdfReader(io.BytesIO(render_pdf(full_briefing(), OPTIONS)))
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_pdf_contains_headlines_outlets_and_page_numbers(pdf_text: tuple[int, str]) -> None:
+    pages, text = pdf_text
+    flat = re.sub(r"\s+", " ", text)
+    assert pages >= 2  # the story pages, then the source appendix
+    for headline in (hanoi_story().headline, pyongyang_story().headline):
+        assert headline in flat
+    for outlet in ("Antara", "Kompas", "Tempo", "Detik", "CNN Indonesia", "Без ссылки"):
+        assert outlet in flat
+    assert f"Page 1 of {pages}" in flat and f"Page {pages} of {pages}" in flat
+
+
+def test_pdf_appendix_lists_full_urls_and_no_unsafe_ones(pdf_text: tuple[int, str]) -> None:
+    flat = re.sub(r"\s+", "", pdf_text[1])  # long URLs wrap across lines
+    assert "https://internasional.kompas.com/read/2024/06/20/putin-vietnam" in flat
+    assert "javascript:" not in flat and "data:text" not in flat
+    assert "<script>alert(1)</script>" in flat  # the hostile title is printed as text
+
+
+def test_pdf_page_size_follows_options() -> None:
+    def width(options: RenderOptions) -> float:
+        return float(PdfReader(io.BytesIO(render_pdf(realistic_briefing(), options))).pages[0].mediabox.width)
+
+    assert width(RenderOptions(page_size="A4")) == pytest.approx(595.3, abs=1)
+    assert width(RenderOptions(page_size="Letter")) == pytest.approx(612, abs=1)
+
+
+def test_url_fetcher_refuses_network_and_foreign_files(tmp_path: Path) -> None:
+    (tmp_path / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    fetcher = TemplatesOnlyFetcher(tmp_path)
+    for url in ("http://127.0.0.1/x.png", "https://example.org/font.woff2", "file:///etc/passwd",
+                f"{tmp_path.as_uri()}/../../etc/passwd", "ftp://example.org/x"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert fetcher.fetch(f"{tmp_path.as_uri()}/logo.svg").read().startswith(b"<svg")
+    assert fetcher.fetch("data:text/plain,hi").read() == b"hi"
+
+
+def test_pdf_render_fetches_nothing_from_hostile_markup(monkeypatch: pytest.MonkeyPatch) -> None:
+    fetched: list[str] = []
+    original = TemplatesOnlyFetcher.fetch
+
+    def spy(self: TemplatesOnlyFetcher, url: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+        fetched.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(TemplatesOnlyFetcher, "fetch", spy)
+    render_pdf(realistic_briefing(hostile_story()))
+    assert not [url for url in fetched if "passwd" in url or url.startswith(("http", "javascript"))]
+
+
+# --- RSS -------------------------------------------------------------------------------------
+
+
+def test_rss_parses_cleanly_with_stable_guids() -> None:
+    first, second = render_rss(full_briefing(), OPTIONS), render_rss(full_briefing(), OPTIONS)
+    feed = feedparser.parse(first)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert feed.version == "rss20"
+    guids = [entry.id for entry in feed.entries]
+    assert guids == ["digest:story:hanoi-2024", "digest:story:pyongyang-2024", "digest:story:hostile-<1>"]
+    assert guids == [entry.id for entry in feedparser.parse(second).entries]
+    assert all(entry.guidislink is False for entry in feed.entries)
+    assert first.count(b'isPermaLink="false"') == 3
+
+
+def test_rss_channel_and_item_fields() -> None:
+    feed = feedparser.parse(render_rss(full_briefing(), OPTIONS))
+    assert feed.feed.title == "Ringkasan Harian" and feed.feed.language == "id"
+    assert feed.feed.link == "https://news.example.org/brief/"
+    assert any(link.get("rel") == "self" and link.href == "https://news.example.org/brief/feed.xml"
+               for link in feed.feed.links)
+    first = feed.entries[0]
+    assert first.title == hanoi_story().headline
+    assert first.link == "https://news.example.org/brief/briefing.html#story-hanoi-2024"
+    assert first.published_parsed[:5] == (2024, 6, 20, 10, 55)  # latest article, in UTC
+    assert all(entry.published_parsed is not None for entry in feed.entries)
+    assert "Antara" in first.content[0].value and "Kompas" in first.content[0].value
+
+
+def test_rss_escapes_hostile_text_and_links_only_the_web() -> None:
+    raw = render_rss(full_briefing(), OPTIONS)
+    assert b"<script" not in raw.lower()
+    assert b"javascript:" not in raw and b"<link>file:" not in raw
+    content = re.findall(rb"<content:encoded><!\[CDATA\[(.*?)\]\]></content:encoded>", raw, re.S)
+    assert len(content) == 3 and b"&lt;script&gt;alert(1)&lt;/script&gt;" in content[2]
+    hrefs = re.findall(rb'href="([^"]*)"', b"".join(content))
+    assert hrefs and all(h.startswith(b"https://") for h in hrefs)
+
+
+def test_rss_without_base_url_links_to_articles() -> None:
+    feed = feedparser.parse(render_rss(realistic_briefing()))
+    assert feed.bozo == 0
+    assert feed.feed.link == "https://www.antaranews.com/berita/4162341/putin-tiba-di-hanoi"
+    assert feed.entries[1].link == "https://news.detik.com/internasional/d-7400000/putin-kim"
+    nothing = realistic_briefing(Story("x", "Tanpa tautan", (), (_article("a", "A", "t", "javascript:x", None),), "id"))
+    parsed = feedparser.parse(render_rss(nothing))
+    assert parsed.feed.link == "http://localhost/" and "link" not in parsed.entries[0]
+    assert parsed.entries[0].published_parsed[:4] == (2024, 6, 20, 23)  # generated_at, in UTC
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def test_json_matches_the_interface_schema_exactly() -> None:
+    data = json.loads(render_json(full_briefing()))
+    assert set(data) == {"title", "generated_at", "stories", "sources"}
+    assert data["generated_at"] == "2024-06-21T06:00:00+07:00"
+    story = data["stories"][0]
+    assert set(story) == {"id", "headline", "summary", "articles", "outlets"}
+    assert set(story["summary"][0]) == {"text", "outlets", "article_ids"}
+    assert story["summary"][0]["outlets"] == ["Antara", "Kompas"]
+    assert set(story["articles"][0]) == {"id", "title", "url", "outlet", "published", "language"}
+    assert story["articles"][0]["published"] == "2024-06-20T10:55:00+00:00"
+    assert story["articles"][2]["published"] is None
+    assert story["outlets"] == ["Antara", "Kompas", "Tempo"]
+    assert data["stories"][1]["articles"][0]["published"] == "2024-06-19T09:30:00+00:00"  # naive taken as UTC
+    assert data["sources"][2] == {"name": "Reuters", "status": "failed", "articles": 0,
+                                  "error": "HTTP 503 <Service Unavailable> & retry"}
+
+
+def test_json_round_trips_text_verbatim() -> None:
+    raw = render_json(full_briefing())
+    assert "Без ссылки".encode() in raw  # ensure_ascii=False
+    data = json.loads(raw)
+    assert data == briefing_to_dict(full_briefing())
+    assert data["stories"][2]["headline"] == HOSTILE_TITLE
+    assert data["stories"][2]["articles"][0]["url"] == "javascript:alert(1)"  # data, not a link
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def test_write_briefing_writes_every_format_atomically(tmp_path: Path) -> None:
+    out = tmp_path / "out" / "2024-06-21"
+    written = write_briefing(realistic_briefing(), out, FORMATS, OPTIONS)
+    assert written == {"html": out / "briefing.html", "pdf": out / "briefing.pdf",
+                       "rss": out / "feed.xml", "json": out / "briefing.json"}
+    assert sorted(p.name for p in out.iterdir()) == ["briefing.html", "briefing.json", "briefing.pdf", "feed.xml"]
+    assert (out / "briefing.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "briefing.html").stat().st_mode & 0o044 == 0o044  # readable by a web server
+
+
+def test_write_briefing_accepts_a_subset_and_rejects_unknown_formats(tmp_path: Path) -> None:
+    assert set(write_briefing(realistic_briefing(), tmp_path, ["json", "html", "json"])) == {"json", "html"}
+    with pytest.raises(ValueError, match="html, pdf, rss, json"):
+        write_briefing(realistic_briefing(), tmp_path / "bad", ["html", "docx"])
+    assert not (tmp_path / "bad").exists()  # nothing is written when any name is wrong
+
+
+def test_write_atomic_replaces_and_cleans_up_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "a" / "feed.xml"
+    write_atomic(target, b"old")
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(render.os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        write_atomic(target, b"newer")
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in target.parent.iterdir()] == ["feed.xml"]
+
+
+def test_options_reject_bad_values() -> None:
+    with pytest.raises(ValueError, match="A4"):
+        RenderOptions(page_size="A3")
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        RenderOptions(timezone="Mars/Olympus")
