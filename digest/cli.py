@@ -11,7 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from . import __version__
+from . import pipeline
+from .config import Config, ConfigError, load_config
+from .ingest import Source, ingest
 from .pipeline import NothingToSummarize, StoryRequest, build_story_briefing, slugify
+from .store import StoreError
 from .render import FORMATS, RenderOptions, parse_formats, write_briefing
 from .summarize import ALGORITHMS, SummaryOptions
 
@@ -28,6 +32,10 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
         return parse_formats(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def _formats_or_none(ctx, param, value: str | None) -> tuple[str, ...] | None:
+    return None if value is None else _formats(ctx, param, value)
 
 
 def _zone(ctx, param, value: str) -> ZoneInfo:
@@ -82,6 +90,63 @@ def story(inputs, out, title, formats, sentences, max_words, algorithm, zone, ba
     for path in written.values():
         click.echo(f"  {path}")
     click.echo(f"Brief written to {out}/ in {time.monotonic() - started:.1f} s")
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("feeds.yaml"),
+              show_default=True, help="The feeds.yaml to run.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: the config's out].")
+@click.option("--format", "formats", callback=_formats_or_none, help="Comma-separated formats [default: the config's].")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) when any source fails.")
+def run(config_path: Path, out: Path | None, formats: tuple[str, ...] | None, strict: bool) -> None:
+    """One full run: fetch every source, store, cluster into stories, summarize, render."""
+    started = time.monotonic()
+    config = _load(config_path)
+    try:
+        result = pipeline.run(config, out=out, formats=formats, strict=strict)
+    except (NothingToSummarize, pipeline.SourcesFailed) as exc:
+        click.echo(f"digest: error: {exc}", err=True)
+        sys.exit(1)
+    except StoreError as exc:
+        click.echo(f"digest: error: {exc}", err=True)
+        sys.exit(2)
+    briefing = result.briefing
+    failed = [s for s in briefing.sources if s.status == "failed"]
+    click.echo(f"{len(briefing.stories)} stories from {len(briefing.sources) - len(failed)} of "
+               f"{len(briefing.sources)} sources ({result.new_articles} new articles)")
+    for path in result.written.values():
+        click.echo(f"  {path}")
+    click.echo(f"Brief written to {result.folder}/ in {time.monotonic() - started:.1f} s")
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("feeds.yaml"),
+              show_default=True, help="The feeds.yaml to check.")
+def check(config_path: Path) -> None:
+    """Validate the config and probe each source; prints a table and changes nothing.
+
+    Exit status: 0 every source works, 1 some source failed, 2 the config is invalid.
+    """
+    config = _load(config_path)
+    sources = [Source(f.name, f.url, f.language) for f in config.feeds]
+    results = ingest(sources, {}, config.zone, config.fetch.limits(), config.fetch.concurrency, full_text=False)
+    width = max(len(s.name) for s in sources)
+    click.echo(f"{config_path}: valid; {len(sources)} sources")
+    for source, result in zip(sources, results):
+        report = result.report
+        detail = report.error or f"{report.articles} articles"
+        click.echo(f"  {source.name:<{width}}  {report.status:<12}  {detail}")
+    if any(r.report.status == "failed" for r in results):
+        sys.exit(1)
+
+
+def _load(path: Path) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        click.echo(f"digest: error: {exc}", err=True)
+        sys.exit(2)
+
 
 
 def main() -> None:

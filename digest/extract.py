@@ -40,7 +40,7 @@ _DATE_PATTERNS = (
 # "LONDON, June 20 (Reuters) - ", "Liputan6.com, Jakarta - ", "WASHINGTON — ".
 _DATELINE = re.compile(
     r"^(?P<place>[A-Z][\w.'’]*(?:[ -][A-Z][\w.'’]*){0,2})"
-    r"(?:\s*,\s*(?P<second>[^,\s–—-][^,–—]{0,40}?)|\s*\((?P<agency>[^()]{2,30})\))?"
+    r"(?:\s*,\s*(?P<second>[^,\s–—-][^–—]{0,60}?)|\s*\((?P<agency>[^()]{2,30})\))?"
     r"\s*[-–—]+\s*(?=[\"“'‘A-Z0-9])"
 )
 _DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.(com|id|net|org|co|news|tv|info|io)$", re.I)
@@ -118,7 +118,7 @@ def split_dateline(paragraph: str) -> tuple[str | None, str]:
     if outlet:
         inner = _AGENCY_IN.search(outlet)
         outlet = (inner.group(1) if inner else outlet).strip()
-        if len(outlet.split()) > 4 or not outlet[:1].isalnum():
+        if len(outlet.split()) > 4 or not outlet[:1].isalnum() or "," in outlet:
             return None, paragraph
     return outlet, paragraph[match.end():]
 

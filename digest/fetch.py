@@ -46,6 +46,11 @@ class FetchResult:
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
+    @property
+    def charset(self) -> str | None:
+        """The charset the server declared in Content-Type, if any."""
+        return self.headers.get("content-type", "").partition("charset=")[2].strip(' "\'') or None
+
 
 class _Retryable(Exception):
     """A failure worth another attempt (timeouts, 5xx, dropped connections)."""
@@ -68,7 +73,7 @@ def fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     own_client = client is None
-    client = client or _new_client(limits)
+    client = client or new_client(limits)
     try:
         return _with_retries(client, url, headers, limits)
     finally:
@@ -84,9 +89,11 @@ def is_http_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and url.isprintable()
 
 
-def _new_client(limits: FetchLimits) -> httpx.Client:
+def new_client(limits: FetchLimits = FetchLimits(), connections: int = 10) -> httpx.Client:
+    """A client to share between threads fetching many URLs (pooled connections)."""
     timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
-    return httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=limits.max_redirects)
+    pool = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=limits.max_redirects, limits=pool)
 
 
 def _with_retries(client: httpx.Client, url: str, headers: dict, limits: FetchLimits) -> FetchResult:

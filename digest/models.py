@@ -61,6 +61,13 @@ class Story:
     summary: tuple[SummarySentence, ...]
     articles: tuple[Article, ...]
     language: str
+    # (copy's article id, original's article id): syndicated copies, not independent reports
+    copies: tuple[tuple[str, str], ...] = ()
+    change: str | None = None  # "new" | "updated" since the previous brief, None if unchanged
+
+    @property
+    def independent_reports(self) -> int:
+        return len(self.articles) - len(self.copies)
 
     @property
     def outlets(self) -> tuple[str, ...]:

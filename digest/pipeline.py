@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from .clean import clean_text
+from .cluster import ClusterOptions, StorySeed, cluster
+from .config import Config
 from .extract import find_date, outlet_from_url
 from .fetch import FetchLimits
+from .ingest import Source, SourceResult, ingest
 from .language import detect, get_language
 from .models import Article, Briefing, Document, SourceReport, Story
 from .readers import InputError, InputSpec, read_input
+from .render import (
+    ArchiveEntry,
+    FeedItem,
+    RenderOptions,
+    briefing_items,
+    item_guid,
+    render_index,
+    render_rss,
+    story_from_json,
+    story_to_json,
+    write_atomic,
+    write_briefing,
+)
+from .store import Store
 from .summarize import SummaryOptions, choose_headline, story_language, summarize
+from .syndication import find_copies
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +155,183 @@ def slugify(text: str, limit: int = 60) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:limit].rstrip("-") or "story"
+
+
+# --- the daily run -----------------------------------------------------------------------
+
+
+FEED_ITEMS = 100  # the rolling feed keeps this many newest items
+
+
+class SourcesFailed(Exception):
+    """--strict: a source failed, so no brief is written."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    briefing: Briefing
+    folder: Path
+    written: dict[str, Path]
+    new_articles: int
+
+
+def run(config: Config, *, out: Path | None = None, formats: Sequence[str] | None = None,
+        strict: bool = False, now: datetime | None = None) -> RunResult:
+    """Fetch every source, store, cluster, then build and write the day's brief."""
+    now = now or datetime.now(config.zone)
+    with Store(config.database) as store:
+        run_id = store.start_run()
+        try:
+            result = _run(store, config, out or config.out, formats or config.formats, strict, now)
+        except BaseException as exc:
+            store.finish_run(run_id, "failed", {"error": str(exc) or type(exc).__name__})
+            raise
+        store.finish_run(run_id, "ok", _report(result))
+    return result
+
+
+def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict: bool, now: datetime) -> RunResult:
+    sources = [Source(f.name, f.url, f.language) for f in config.feeds]
+    states = {s.name: store.feed_state(s.name) for s in sources}
+    results = ingest(sources, states, config.zone, config.fetch.limits(), config.fetch.concurrency)
+    since = datetime.now(timezone.utc) - config.window if config.window else None
+    cleaned = [_clean_source(result, config.zone) for result in results]
+    reports = tuple(report for report, _ in cleaned)
+    failed = [r for r in reports if r.status == "failed"]
+    if strict and failed:
+        raise SourcesFailed("; ".join(f"{r.name}: {r.error}" for r in failed))
+    if len(failed) == len(reports):
+        raise NothingToSummarize("every source failed")
+    with store.transaction():
+        new = _store_articles(store, results, cleaned, since)
+        _cluster(store, new, config.window, since)
+    briefing = _daily_briefing(store, config, now, reports, since)
+    folder, written = _publish(store, config, briefing, out, formats)
+    return RunResult(briefing, folder, written, len(new))
+
+
+def _publish(store: Store, config: Config, briefing: Briefing, out: Path,
+             formats: Sequence[str]) -> tuple[Path, dict[str, Path]]:
+    """OUT/<date>/briefing.*, then the rolling OUT/feed.xml and the OUT/index.html archive."""
+    date = briefing.generated_at.strftime("%Y-%m-%d")
+    folder = out / date
+    dated_url = f"{config.base_url.rstrip('/')}/{date}/" if config.base_url else None
+    options = RenderOptions(base_url=dated_url, timezone=config.timezone, page_size=config.page_size)
+    written = write_briefing(briefing, folder, [f for f in formats if f != "rss"], options)
+    if "rss" in formats:
+        for item in briefing_items(briefing, options):
+            if item.story.change:
+                store.add_feed_item(item_guid(item.story), item.story.id, item.published, item.link,
+                                    story_to_json(item.story))
+        items = [FeedItem(story_from_json(row["snapshot"]), row["link"], datetime.fromisoformat(row["published"]))
+                 for row in store.recent_feed_items(FEED_ITEMS)]
+        channel = RenderOptions(base_url=config.base_url, timezone=config.timezone)
+        written["rss"] = out / "feed.xml"
+        write_atomic(written["rss"], render_rss(briefing, channel, items))
+    if "html" in formats:
+        write_atomic(out / "index.html", render_index(config.title, _archive(out), feed="rss" in formats).encode())
+    return folder, written
+
+
+def _archive(out: Path) -> list[ArchiveEntry]:
+    """The dated briefs in OUT, newest first, read back from their briefing.json."""
+    entries = []
+    for folder in sorted(out.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"), reverse=True):
+        try:
+            data = json.loads((folder / "briefing.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        stories = tuple(story_from_json(json.dumps(s)) for s in data.get("stories", []))
+        entries.append(ArchiveEntry(folder.name, stories, (folder / "briefing.pdf").exists()))
+    return entries
+
+
+def _clean_source(result: SourceResult, tz: tzinfo) -> tuple[SourceReport, list[Article]]:
+    """The source's articles after cleaning; a source whose documents all clean away failed."""
+    articles = []
+    for doc in result.documents:
+        article = to_article(doc, tz)
+        if article is None:
+            log.info("%s: no article text left after cleaning", doc.url or doc.source)
+        else:
+            articles.append(article)
+    report = result.report
+    if result.documents and not articles:
+        report = SourceReport(report.name, "failed", 0, "no article text found")
+        log.warning("%s: %s", report.name, report.error)
+    elif report.status == "ok":
+        report = SourceReport(report.name, "ok", len(articles))
+    return report, articles
+
+
+def _store_articles(store: Store, results: Sequence[SourceResult],
+                    cleaned: Sequence[tuple[SourceReport, list[Article]]], since: datetime | None) -> list[Article]:
+    """Store what is new (re-runs add nothing), record feed state and syndicated copies."""
+    new: list[Article] = []
+    for result, (report, articles) in zip(results, cleaned):
+        store.save_feed(report.name, report.name, report.status, report.articles, report.error, result.state)
+        new.extend(a for a in articles if store.add_article(a))
+    fresh = {a.id for a in new}
+    earlier = [a for a in store.articles_seen_since(since) if a.id not in fresh]
+    for copy, original in find_copies(new, earlier).items():
+        store.mark_duplicate(copy, original)
+    return new
+
+
+def _cluster(store: Store, new: Sequence[Article], window: timedelta | None, since: datetime | None) -> None:
+    """Assign new articles to the window's stories, or to new stories."""
+    seeds = [StorySeed(sid, tuple(store.story_articles(sid))) for sid in store.stories_updated_since(since)]
+    for assignment in cluster(list(new), seeds, ClusterOptions(window=window)):
+        sid = assignment.story_id or story_id([min(assignment.articles, key=_chronological).id])
+        store.add_to_story(sid, [a.id for a in assignment.articles])
+
+
+def _daily_briefing(store: Store, config: Config, now: datetime, reports: tuple[SourceReport, ...],
+                    since: datetime | None) -> Briefing:
+    """The window's stories with enough articles, ranked, summarized, marked new/updated."""
+    previous = _previous_stories(store)
+    candidates = []
+    for sid in store.stories_updated_since(since):
+        articles = sorted(store.story_articles(sid), key=_chronological)
+        if len(articles) >= config.briefing.min_articles:
+            copies = store.duplicates(a.id for a in articles)
+            candidates.append((sid, articles, copies))
+    candidates.sort(key=_rank, reverse=True)
+    if config.briefing.max_stories:
+        candidates = candidates[: config.briefing.max_stories]
+    options = SummaryOptions(config.summary.algorithm, config.summary.sentences, config.summary.max_words)
+    stories = tuple(
+        Story(sid, choose_headline(articles), summarize(articles, options), tuple(articles),
+              story_language(articles), tuple(sorted(copies.items())), _change(sid, articles, previous))
+        for sid, articles, copies in candidates
+    )
+    return Briefing(config.title, now, stories, reports)
+
+
+def _rank(candidate: tuple) -> tuple:
+    """Independent outlets first, then recency, then size."""
+    _, articles, copies = candidate
+    outlets = {a.outlet for a in articles if a.id not in copies}
+    latest = max((a.published.timestamp() for a in articles if a.published), default=0.0)
+    return (len(outlets), latest, len(articles))
+
+
+def _previous_stories(store: Store) -> dict[str, set[str]]:
+    last = store.last_run()
+    report = json.loads(last["report"]) if last and last["report"] else {}
+    return {sid: set(ids) for sid, ids in report.get("stories", {}).items()}
+
+
+def _change(sid: str, articles: Sequence[Article], previous: dict[str, set[str]]) -> str | None:
+    if sid not in previous:
+        return "new"
+    return "updated" if {a.id for a in articles} - previous[sid] else None
+
+
+def _report(result: RunResult) -> dict:
+    return {
+        "folder": str(result.folder),
+        "new_articles": result.new_articles,
+        "stories": {s.id: [a.id for a in s.articles] for s in result.briefing.stories},
+        "sources": [vars(r) for r in result.briefing.sources],
+    }

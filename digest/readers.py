@@ -93,13 +93,12 @@ def _read_url(spec: InputSpec, tz: tzinfo, limits: FetchLimits) -> list[Document
     result = fetch(spec.target, limits=limits)
     if not result.ok:
         raise InputError(f"{spec.target}: {result.error or f'HTTP {result.status}'}")
-    kind = "feed" if _looks_like_feed(result.content, result.content_type) else "html"
-    charset = result.headers.get("content-type", "").partition("charset=")[2].strip(' "\'') or None
+    kind = "feed" if looks_like_feed(result.content, result.content_type) else "html"
     return read_bytes(result.content, kind, spec.target, name=spec.name, url=result.final_url, tz=tz,
-                      charset=charset)
+                      charset=result.charset)
 
 
-def _looks_like_feed(content: bytes, content_type: str) -> bool:
+def looks_like_feed(content: bytes, content_type: str) -> bool:
     if any(t in content_type for t in ("rss", "atom", "/xml")):
         return True
     return bool(_FEED_START.match(content[:4096].lstrip(b"\xef\xbb\xbf")))
@@ -164,8 +163,11 @@ def _feed_documents(data: bytes, source: str, name: str | None, tz: tzinfo) -> l
     if parsed.bozo:
         log.warning("%s: feed is not well-formed (%s); using its entries anyway", source, parsed.bozo_exception)
     outlet = name or parsed.feed.get("title") or None
-    docs = [_entry_document(entry, source, outlet, tz) for entry in parsed.entries]
-    return [doc for doc in docs if doc is not None]
+    docs = [doc for entry in parsed.entries if (doc := _entry_document(entry, source, outlet, tz))]
+    if not docs:
+        reason = f"not well-formed: {parsed.bozo_exception}" if parsed.bozo else "no entry has any text"
+        raise InputError(f"{source}: no usable entries ({reason})")
+    return docs
 
 
 def _entry_document(entry, source: str, outlet: str | None, tz: tzinfo) -> Document | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import html
 import importlib.resources
 import json
@@ -15,7 +16,8 @@ import mimetypes
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -119,6 +121,17 @@ def text_direction(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
+def text_direction_of(text: str) -> str:
+    """Direction of the first strong character: what dir="auto" does, which weasyprint lacks."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
 def sentence_chips(story: Story, sentence: SummarySentence) -> list[tuple[str, str | None]]:
     """One (outlet, link) per credited outlet, linking that outlet's first credited web article."""
     by_id = {article.id: article for article in story.articles}
@@ -157,8 +170,12 @@ def _article_dict(article: Article) -> dict[str, Any]:
 def _story_dict(story: Story) -> dict[str, Any]:
     summary = [{"text": s.text, "outlets": list(s.outlets), "article_ids": list(s.article_ids)}
                for s in story.summary]
-    return {"id": story.id, "headline": story.headline, "summary": summary,
-            "articles": [_article_dict(a) for a in story.articles], "outlets": list(story.outlets)}
+    copies = dict(story.copies)
+    articles = [{**_article_dict(a), "copy_of": copies.get(a.id)} for a in story.articles]
+    # Beyond INTERFACE.md: change since the previous brief, and the syndication count.
+    return {"id": story.id, "headline": story.headline, "summary": summary, "articles": articles,
+            "outlets": list(story.outlets), "independent_reports": story.independent_reports,
+            "language": story.language, "change": story.change}
 
 
 def _source_dict(source: SourceReport) -> dict[str, Any]:
@@ -170,6 +187,25 @@ def briefing_to_dict(briefing: Briefing) -> dict[str, Any]:
     return {"title": briefing.title, "generated_at": aware(briefing.generated_at).isoformat(),
             "stories": [_story_dict(s) for s in briefing.stories],
             "sources": [_source_dict(s) for s in briefing.sources]}
+
+
+def story_to_json(story: Story) -> str:
+    return json.dumps(_story_dict(story), ensure_ascii=False)
+
+
+def story_from_json(text: str) -> Story:
+    """The inverse of story_to_json: a story as a past brief showed it (for rolling feeds)."""
+    data = json.loads(text)
+    articles = tuple(
+        Article(id=a["id"], title=a["title"], text="", outlet=a["outlet"], language=a["language"],
+                source=a["outlet"], url=a["url"], published=datetime.fromisoformat(a["published"]) if a["published"] else None)
+        for a in data["articles"]
+    )
+    summary = tuple(SummarySentence(s["text"], tuple(s["outlets"]), tuple(s["article_ids"])) for s in data["summary"])
+    copies = tuple((a["id"], a["copy_of"]) for a in data["articles"] if a.get("copy_of"))
+    language = articles[0].language if articles else "und"
+    return Story(data["id"], data["headline"], summary, articles, data.get("language", language), copies,
+                 data.get("change"))
 
 
 def render_json(briefing: Briefing) -> bytes:
@@ -196,7 +232,8 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(safe_href=safe_href, chips=sentence_chips, direction=text_direction, count=_count,
+    env.globals.update(safe_href=safe_href, chips=sentence_chips, direction=text_direction, dir_of=text_direction_of,
+                       count=_count,
                        latest=latest_published)
     return env
 
@@ -211,7 +248,7 @@ def _stylesheet(*names: str) -> Markup:
 def _render_page(briefing: Briefing, options: RenderOptions, *, print_variant: bool) -> str:
     zone = options.zone
     language = _briefing_language(briefing)
-    css = _stylesheet("style.css", "print.css") if print_variant else _stylesheet("style.css")
+    css = _stylesheet("style.css", "print.css" if print_variant else "screen.css")
     return _environment().get_template("briefing.html").render(
         briefing=briefing,
         lang=language,
@@ -221,6 +258,21 @@ def _render_page(briefing: Briefing, options: RenderOptions, *, print_variant: b
         previous_ids=options.previous_ids,
         when=lambda moment: local_time(moment, zone),
         iso=lambda moment: aware(moment).isoformat(),
+    )
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    date: str  # the dated folder's name, YYYY-MM-DD
+    stories: tuple[Story, ...]
+    pdf: bool
+
+
+def render_index(title: str, briefs: Sequence[ArchiveEntry], feed: bool) -> str:
+    """out/index.html: every past brief, newest first, with links to its HTML and PDF."""
+    return _environment().get_template("index.html").render(
+        title=title, briefs=[{"folder": quote(b.date), **vars(b)} for b in briefs], feed=feed,
+        css=_stylesheet("style.css", "screen.css"),
     )
 
 
@@ -294,19 +346,41 @@ def _channel(briefing: Briefing, options: RenderOptions) -> FeedGenerator:
     return feed
 
 
-def render_rss(briefing: Briefing, options: RenderOptions | None = None) -> bytes:
+@dataclass(frozen=True)
+class FeedItem:
+    """One RSS item: a story as one brief showed it."""
+
+    story: Story
+    link: str | None
+    published: datetime
+
+
+def item_guid(story: Story) -> str:
+    """Stable for a story with the same articles; a story that grew is a new item."""
+    version = hashlib.sha1("\n".join(sorted(a.id for a in story.articles)).encode()).hexdigest()[:10]
+    return f"digest:story:{xml_text(story.id)}:{version}"
+
+
+def briefing_items(briefing: Briefing, options: RenderOptions) -> list[FeedItem]:
+    return [FeedItem(s, story_link(s, options), latest_published(s) or aware(briefing.generated_at))
+            for s in briefing.stories]
+
+
+def render_rss(briefing: Briefing, options: RenderOptions | None = None,
+               items: Sequence[FeedItem] | None = None) -> bytes:
+    """The briefing's stories as RSS 2.0, or the given `items` (a rolling feed) under its channel."""
     options = options or RenderOptions()
     feed = _channel(briefing, options)
     item_template = _environment().get_template("feed_item.html")
-    for story in briefing.stories:
+    for item in briefing_items(briefing, options) if items is None else items:
         entry = feed.add_entry(order="append")  # feedgen prepends by default; keep the brief's order
-        entry.title(xml_text(story.headline))
-        entry.guid(f"digest:story:{xml_text(story.id)}", permalink=False)
-        if link := story_link(story, options):
+        entry.title(xml_text(item.story.headline))
+        entry.guid(item_guid(item.story), permalink=False)
+        if item.link and (link := safe_href(item.link)):
             entry.link(href=link)
-        entry.pubDate(latest_published(story) or aware(briefing.generated_at))
-        entry.description(_plain_summary(story))
-        entry.content(item_template.render(story=story), type="CDATA")
+        entry.pubDate(aware(item.published))
+        entry.description(_plain_summary(item.story))
+        entry.content(item_template.render(story=item.story), type="CDATA")
     return feed.rss_str(pretty=True)
 
 

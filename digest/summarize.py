@@ -100,7 +100,12 @@ def summarize(articles: Sequence[Article], options: SummaryOptions = SummaryOpti
 def gather(articles: Sequence[Article], lang: Language) -> list[Candidate]:
     """Candidate sentences of all articles, near-identical ones merged across articles."""
     candidates: list[Candidate] = []
+    # One language per summary: the story's. Other-language articles are still credited in
+    # the coverage list, but a summary switching language mid-way does not read.
+    monolingual = any(a.language == lang.code for a in articles)
     for a, article in enumerate(articles):
+        if monolingual and article.language != lang.code:
+            continue
         article_lang = get_language(article.language)
         position = 0
         for paragraph in article.paragraphs:

@@ -17,6 +17,7 @@ WIB = timezone(timedelta(hours=7))
     ("LONDON, June 20 (Reuters) - Britain said on Thursday it would act.", "Reuters", "Britain said"),
     ("Liputan6.com, Jakarta - Pemerintah menaikkan harga bahan bakar hari ini.", "Liputan6.com", "Pemerintah"),
     ("Semarang, Kompas.com - Hujan deras mengguyur kota sejak semalam.", "Kompas.com", "Hujan deras"),
+    ("BANYUWANGI, Indonesia, June 21 (Harbour Wire) - A ferry caught fire on Friday.", "Harbour Wire", "A ferry"),
 ])
 def test_datelines_name_the_outlet_and_are_cut_from_the_text(paragraph, outlet, rest):
     found, text = split_dateline(paragraph)

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -182,8 +183,14 @@ def test_html_marks_new_stories_only_with_a_previous_brief() -> None:
     briefing = realistic_briefing()
     assert not ET.fromstring(render_html(briefing)).findall(".//span[@class='badge']")
     page = render_html(briefing, RenderOptions(previous_ids=frozenset({"hanoi-2024"})))
-    new = ET.fromstring(page).findall(".//span[@class='badge']")
-    assert len(new) == 1 and "New" in new[0].text
+    new = ET.fromstring(page).findall(".//span[@class='badge badge-new']")
+    assert len(new) == 1 and new[0].text == "New"
+
+
+def test_html_marks_updated_stories_from_the_pipeline() -> None:
+    page = render_html(realistic_briefing(replace(hanoi_story(), change="updated"), pyongyang_story()))
+    marks = ET.fromstring(page).findall(".//article/p/span")
+    assert [(m.get("class"), m.text) for m in marks] == [("badge badge-updated", "Updated")]
 
 
 def test_empty_briefing_renders_everywhere() -> None:
@@ -261,7 +268,9 @@ def test_rss_parses_cleanly_with_stable_guids() -> None:
     assert feed.bozo == 0, feed.get("bozo_exception")
     assert feed.version == "rss20"
     guids = [entry.id for entry in feed.entries]
-    assert guids == ["digest:story:hanoi-2024", "digest:story:pyongyang-2024", "digest:story:hostile-<1>"]
+    assert [g.rsplit(":", 1)[0] for g in guids] == [
+        "digest:story:hanoi-2024", "digest:story:pyongyang-2024", "digest:story:hostile-<1>"]
+    assert len(set(guids)) == 3
     assert guids == [entry.id for entry in feedparser.parse(second).entries]
     assert all(entry.guidislink is False for entry in feed.entries)
     assert first.count(b'isPermaLink="false"') == 3
@@ -310,10 +319,12 @@ def test_json_matches_the_interface_schema_exactly() -> None:
     assert set(data) == {"title", "generated_at", "stories", "sources"}
     assert data["generated_at"] == "2024-06-21T06:00:00+07:00"
     story = data["stories"][0]
-    assert set(story) == {"id", "headline", "summary", "articles", "outlets"}
+    # every INTERFACE.md key, plus our documented additions
+    assert set(story) == {"id", "headline", "summary", "articles", "outlets",
+                          "independent_reports", "language", "change"}
     assert set(story["summary"][0]) == {"text", "outlets", "article_ids"}
     assert story["summary"][0]["outlets"] == ["Antara", "Kompas"]
-    assert set(story["articles"][0]) == {"id", "title", "url", "outlet", "published", "language"}
+    assert set(story["articles"][0]) == {"id", "title", "url", "outlet", "published", "language", "copy_of"}
     assert story["articles"][0]["published"] == "2024-06-20T10:55:00+00:00"
     assert story["articles"][2]["published"] is None
     assert story["outlets"] == ["Antara", "Kompas", "Tempo"]
@@ -372,3 +383,14 @@ def test_options_reject_bad_values() -> None:
         RenderOptions(page_size="A3")
     with pytest.raises(ValueError, match="Mars/Olympus"):
         RenderOptions(timezone="Mars/Olympus")
+
+
+def test_a_story_snapshot_round_trips_for_rolling_feeds() -> None:
+    from digest.render import item_guid, story_from_json, story_to_json
+
+    story = hanoi_story()
+    again = story_from_json(story_to_json(story))
+    assert (again.id, again.headline, again.summary, again.language) == (story.id, story.headline, story.summary, story.language)
+    assert [(a.id, a.outlet, a.url, a.published) for a in again.articles] == [
+        (a.id, a.outlet, a.url, a.published) for a in story.articles]
+    assert item_guid(again) == item_guid(story)

@@ -129,3 +129,13 @@ def test_english_story_summarizes_with_english_tools():
     ]
     summary = summarize(articles, SummaryOptions(sentences=2))
     assert len(summary) == 2 and all(s.text in "\n".join(texts) for s in summary)
+
+
+def test_a_bilingual_story_is_summarized_in_its_main_language():
+    id_text = ["Bank Indonesia menahan suku bunga acuan di level 6,25 persen pada Rabu sore ini.",
+               "Gubernur BI mengatakan keputusan itu untuk menjaga stabilitas nilai tukar rupiah."]
+    en_text = ["Bank Indonesia held its benchmark interest rate at 6.25 percent on Wednesday afternoon."]
+    articles = [article("a", "Antara", id_text), article("b", "Kompas", id_text[:1] + ["Keputusan itu sudah diperkirakan para ekonom sejak pekan lalu."]),
+                Article(id="c", title="BI holds", text=en_text[0], outlet="Reuters", language="en", source="c")]
+    summary = summarize(articles, SummaryOptions(sentences=5))
+    assert summary and all("percent on Wednesday" not in s.text for s in summary)
