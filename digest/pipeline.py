@@ -29,11 +29,10 @@ from .render import (
     item_guid,
     render_index,
     render_rss,
-    story_from_json,
-    story_to_json,
     write_atomic,
     write_briefing,
 )
+from .serialize import story_from_json, story_to_json
 from .store import Store
 from .summarize import SummaryOptions, choose_headline, story_language, summarize
 from .syndication import find_copies

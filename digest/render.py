@@ -11,7 +11,6 @@ import functools
 import hashlib
 import html
 import importlib.resources
-import json
 import mimetypes
 import os
 import re
@@ -19,7 +18,7 @@ import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -32,7 +31,8 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .models import Article, Briefing, SourceReport, Story, SummarySentence
+from .models import Briefing, Story, SummarySentence
+from .serialize import aware, render_json
 
 FORMATS = ("html", "pdf", "rss", "json")
 FILENAMES = {"html": "briefing.html", "pdf": "briefing.pdf", "rss": "feed.xml", "json": "briefing.json"}
@@ -101,11 +101,6 @@ def safe_href(url: str | None) -> str | None:
     return cleaned if parts.scheme.lower() in LINK_SCHEMES and parts.netloc else None
 
 
-def aware(moment: datetime) -> datetime:
-    """Naive datetimes are taken as UTC, so every output carries an explicit offset."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
     """'20 Jun 2024, 17:55 WIB': English month names, independent of the process locale."""
     local = aware(moment).astimezone(zone)
@@ -156,60 +151,6 @@ def _count(number: int, singular: str, plural: str | None = None) -> str:
 
 def _briefing_language(briefing: Briefing) -> str:
     return briefing.stories[0].language if briefing.stories and briefing.stories[0].language else "en"
-
-
-# --- JSON ---------------------------------------------------------------------------------
-
-
-def _article_dict(article: Article) -> dict[str, Any]:
-    published = aware(article.published).isoformat() if article.published else None
-    return {"id": article.id, "title": article.title, "url": article.url, "outlet": article.outlet,
-            "published": published, "language": article.language}
-
-
-def _story_dict(story: Story) -> dict[str, Any]:
-    summary = [{"text": s.text, "outlets": list(s.outlets), "article_ids": list(s.article_ids)}
-               for s in story.summary]
-    copies = dict(story.copies)
-    articles = [{**_article_dict(a), "copy_of": copies.get(a.id)} for a in story.articles]
-    # Beyond INTERFACE.md: change since the previous brief, and the syndication count.
-    return {"id": story.id, "headline": story.headline, "summary": summary, "articles": articles,
-            "outlets": list(story.outlets), "independent_reports": story.independent_reports,
-            "language": story.language, "change": story.change}
-
-
-def _source_dict(source: SourceReport) -> dict[str, Any]:
-    return {"name": source.name, "status": source.status, "articles": source.articles, "error": source.error}
-
-
-def briefing_to_dict(briefing: Briefing) -> dict[str, Any]:
-    """Exactly the `briefing.json` schema of INTERFACE.md."""
-    return {"title": briefing.title, "generated_at": aware(briefing.generated_at).isoformat(),
-            "stories": [_story_dict(s) for s in briefing.stories],
-            "sources": [_source_dict(s) for s in briefing.sources]}
-
-
-def story_to_json(story: Story) -> str:
-    return json.dumps(_story_dict(story), ensure_ascii=False)
-
-
-def story_from_json(text: str) -> Story:
-    """The inverse of story_to_json: a story as a past brief showed it (for rolling feeds)."""
-    data = json.loads(text)
-    articles = tuple(
-        Article(id=a["id"], title=a["title"], text="", outlet=a["outlet"], language=a["language"],
-                source=a["outlet"], url=a["url"], published=datetime.fromisoformat(a["published"]) if a["published"] else None)
-        for a in data["articles"]
-    )
-    summary = tuple(SummarySentence(s["text"], tuple(s["outlets"]), tuple(s["article_ids"])) for s in data["summary"])
-    copies = tuple((a["id"], a["copy_of"]) for a in data["articles"] if a.get("copy_of"))
-    language = articles[0].language if articles else "und"
-    return Story(data["id"], data["headline"], summary, articles, data.get("language", language), copies,
-                 data.get("change"))
-
-
-def render_json(briefing: Briefing) -> bytes:
-    return (json.dumps(briefing_to_dict(briefing), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 # --- HTML and PDF -------------------------------------------------------------------------

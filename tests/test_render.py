@@ -16,13 +16,12 @@ from pypdf import PdfReader
 
 from digest import render
 from digest.models import Article, Briefing, SourceReport, Story, SummarySentence
+from digest.serialize import briefing_to_dict, render_json
 from digest.render import (
     FORMATS,
     RenderOptions,
     TemplatesOnlyFetcher,
-    briefing_to_dict,
     render_html,
-    render_json,
     render_pdf,
     render_rss,
     write_atomic,
@@ -386,7 +385,8 @@ def test_options_reject_bad_values() -> None:
 
 
 def test_a_story_snapshot_round_trips_for_rolling_feeds() -> None:
-    from digest.render import item_guid, story_from_json, story_to_json
+    from digest.render import item_guid
+    from digest.serialize import story_from_json, story_to_json
 
     story = hanoi_story()
     again = story_from_json(story_to_json(story))

@@ -4,7 +4,7 @@ import json
 import shutil
 import sqlite3
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -173,7 +173,6 @@ def test_a_next_day_article_joins_the_existing_story_and_keeps_its_id(newsroom):
 
 def test_bad_feeds_are_reported_and_isolated(newsroom):
     server, config, root = newsroom
-    base = server.url
     bad = {
         "Lambat": server.route("/slow.xml", delay=2.5, body=b"<rss/>"),
         "Hilang": server.route("/404.xml", status=404),

@@ -1,6 +1,6 @@
 """Syndicated copies: the same wire text under several outlets is one independent report."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from digest.models import Article
 from digest.syndication import find_copies, shingles
