@@ -178,7 +178,8 @@ def _entry_document(entry, source: str, outlet: str | None, tz: tzinfo) -> Docum
         return None
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     published = datetime(*stamp[:6], tzinfo=timezone.utc) if stamp else None
-    link = entry.get("link") or None
+    # feedparser takes a permalink-style guid as the link even when it is no URL at all.
+    link = entry.get("link") if is_http_url(entry.get("link") or "") else None
     return Document(source=source, text=text, title=html_to_text(entry.get("title", "")) or None,
                     url=link, outlet=outlet, published=published,
                     id=entry.get("id") or link, extracted=True)

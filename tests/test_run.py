@@ -240,3 +240,30 @@ def test_check_probes_every_source_and_changes_nothing(demo, newsroom):
     assert result.exit_code == 1
     assert "Hilang" in result.output and "HTTP 404" in result.output
     assert not (http_config.parent / "var").exists()
+
+
+def test_odd_entries_and_charsets_are_handled(newsroom):
+    """Entries with no link, no date or a duplicate guid, and a feed in Windows-1252, still count."""
+    server, config, root = newsroom
+    paragraphs = "".join(f"<p>{p}</p>" for p in FLOOD)
+    odd = (
+        '<?xml version="1.0" encoding="windows-1252"?><rss version="2.0"><channel><title>Kabar C</title>'
+        "<link>http://127.0.0.1/</link><description>x</description>"
+        f"<item><title>Rob di Semarang – warga mengungsi</title><guid>dup</guid><description><![CDATA[{paragraphs}]]></description></item>"
+        f"<item><title>Rob di Semarang lagi</title><guid>dup</guid><description><![CDATA[{paragraphs}]]></description></item>"
+        "</channel></rss>"
+    ).encode("cp1252")
+    url = server.route("/c.xml", body=odd, headers={"Content-Type": "application/rss+xml"})
+    feeds = yaml.safe_load(config.read_text("utf-8"))["feeds"] + [{"name": "Kabar C", "url": url}]
+    write_config(config, feeds)
+    result = invoke("run", "--config", config)
+    assert result.exit_code == 0, result.output
+    brief = brief_of(root / "out")
+    status = {s["name"]: s for s in brief["sources"]}
+    assert status["Kabar C"]["status"] == "ok"
+    flood = next(s for s in brief["stories"] if "Kabar C" in s["outlets"])
+    titles = [a["title"] for a in flood["articles"] if a["outlet"] == "Kabar C"]
+    assert titles == ["Rob di Semarang – warga mengungsi"]  # one article for the duplicate guid, decoded
+    (odd_article,) = [a for a in flood["articles"] if a["outlet"] == "Kabar C"]
+    assert odd_article["published"] is None, odd_article
+    assert odd_article["url"] is None, odd_article
