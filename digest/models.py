@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,11 @@ class Article:
     url: str | None = None
     published: datetime | None = None
 
+    def __post_init__(self) -> None:
+        # Every stage compares and sorts dates: a naive one (taken as UTC) would raise there.
+        if self.published is not None and self.published.tzinfo is None:
+            object.__setattr__(self, "published", self.published.replace(tzinfo=timezone.utc))
+
     @property
     def paragraphs(self) -> tuple[str, ...]:
         return tuple(p for p in self.text.split("\n\n") if p.strip())
@@ -73,12 +78,6 @@ class Story:
     def outlets(self) -> tuple[str, ...]:
         """Every outlet of the story, once each, in article order."""
         return tuple(dict.fromkeys(a.outlet for a in self.articles))
-
-    @property
-    def published(self) -> datetime | None:
-        """The latest publication time among the story's articles."""
-        dates = [a.published for a in self.articles if a.published is not None]
-        return max(dates) if dates else None
 
 
 @dataclass(frozen=True)
