@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -13,8 +14,12 @@ import click
 from . import __version__
 from . import pipeline
 from .config import Config, ConfigError, load_config
+from .deliver import DeliveryError, brief_folder, deliver
 from .ingest import Source, ingest
+from .lock import LockBusy, run_lock
 from .pipeline import NothingToSummarize, StoryRequest, build_story_briefing, slugify
+from .schedule import DEFAULT_GRACE, DEFAULT_WAIT, run_schedule
+from .serve import make_server
 from .store import StoreError
 from .render import FORMATS, RenderOptions, parse_formats, write_briefing
 from .summarize import ALGORITHMS, SummaryOptions
@@ -98,12 +103,18 @@ def story(inputs, out, title, formats, sentences, max_words, algorithm, zone, ba
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: the config's out].")
 @click.option("--format", "formats", callback=_formats_or_none, help="Comma-separated formats [default: the config's].")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when any source fails.")
-def run(config_path: Path, out: Path | None, formats: tuple[str, ...] | None, strict: bool) -> None:
-    """One full run: fetch every source, store, cluster into stories, summarize, render."""
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="How long to wait for a run already in progress (same database) before giving up (exit 1).")
+def run(config_path: Path, out: Path | None, formats: tuple[str, ...] | None, strict: bool, wait: float) -> None:
+    """One full run: fetch every source, store, cluster into stories, summarize, render, deliver."""
     started = time.monotonic()
     config = _load(config_path)
+    _show_info("digest.deliver")
     try:
-        result = pipeline.run(config, out=out, formats=formats, strict=strict)
+        result = pipeline.run(config, out=out, formats=formats, strict=strict, wait=wait)
+    except LockBusy as exc:
+        click.echo(f"digest: error: {exc}; not started (--wait SECONDS waits for it)", err=True)
+        sys.exit(1)
     except (NothingToSummarize, pipeline.SourcesFailed) as exc:
         click.echo(f"digest: error: {exc}", err=True)
         sys.exit(1)
@@ -138,6 +149,103 @@ def check(config_path: Path) -> None:
         click.echo(f"  {source.name:<{width}}  {report.status:<12}  {detail}")
     if any(r.report.status == "failed" for r in results):
         sys.exit(1)
+
+
+_CONFIG = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                       default=Path("feeds.yaml"), show_default=True, help="The feeds.yaml to use.")
+
+
+@cli.command("schedule")
+@_CONFIG
+@click.option("--run-now", is_flag=True, help="Run once immediately, then follow the schedule.")
+@click.option("--wait", type=click.FloatRange(min=0), default=DEFAULT_WAIT, show_default=True, metavar="SECONDS",
+              help="How long a due run waits for a run already in progress before it is skipped.")
+@click.option("--misfire-grace", type=click.IntRange(min=1), default=DEFAULT_GRACE, show_default=True,
+              metavar="SECONDS", help="How late a run missed while stopped may still run (once) at start.")
+def schedule_command(config_path: Path, run_now: bool, wait: float, misfire_grace: int) -> None:
+    """Run `digest run` on the config's cron `schedule` (in its `timezone`) until SIGINT/SIGTERM.
+
+    The first signal stops after the run in progress; a second one aborts it. Exit status:
+    0 stopped cleanly, 1 another scheduler runs for this database, 2 configuration error.
+    """
+    config = _load(config_path)
+    _show_info("digest.schedule", "digest.deliver")
+    logging.getLogger("apscheduler").handlers[:] = [_EchoHandler(logging.WARNING)]  # missed runs
+    try:
+        run_schedule(config, run_now=run_now, wait=wait, grace=misfire_grace)
+    except LockBusy as exc:
+        click.echo(f"digest: error: {exc}", err=True)
+        sys.exit(1)
+    except StoreError as exc:
+        click.echo(f"digest: error: {exc}", err=True)
+        sys.exit(2)
+
+
+@cli.command("deliver")
+@_CONFIG
+@click.option("--date", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Date of the brief to send [default: the latest].")
+@click.option("--wait", type=click.FloatRange(min=0), default=300, show_default=True, metavar="SECONDS",
+              help="How long to wait for a run in progress (it may be rewriting the brief).")
+def deliver_command(config_path: Path, date, wait: float) -> None:
+    """(Re)send a brief by the configured delivery (delivery.email).
+
+    Exit status: 0 sent, 1 not sent or some recipients refused, 2 configuration error.
+    """
+    config = _load(config_path)
+    if not (config.delivery and config.delivery.email):
+        click.echo(f"digest: error: {config_path}: delivery.email is not configured", err=True)
+        sys.exit(2)
+    try:
+        with run_lock(config, wait):
+            outcome = deliver(config, brief_folder(config, date.strftime("%Y-%m-%d") if date else None))
+    except (LockBusy, DeliveryError) as exc:
+        click.echo(f"digest: error: {exc}", err=True)
+        sys.exit(1)
+    except StoreError as exc:
+        click.echo(f"digest: error: {exc}", err=True)
+        sys.exit(2)
+    if outcome.status != "sent":
+        click.echo(f"digest: error: the {outcome.date} brief was not emailed ({outcome.status}): {outcome.error}",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"Sent the {outcome.date} brief to {', '.join(outcome.recipients)}")
+
+
+@cli.command("serve")
+@_CONFIG
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 exposes it to the network.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0 picks a free port.")
+def serve_command(config_path: Path, host: str, port: int) -> None:
+    """Serve the output folder (HTML, PDF, RSS) read-only over HTTP until SIGINT/SIGTERM."""
+    config = _load(config_path)
+    _show_info("digest.serve")
+    try:
+        server = make_server(config.out, host, port)
+    except OSError as exc:
+        click.echo(f"digest: error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    click.echo(f"Serving {config.out} at http://{host}:{server.server_address[1]}/")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops `serve` the way Ctrl-C does
+
+
+def _show_info(*names: str) -> None:
+    """Long-running commands report each outcome (run, delivery, request) even without -v."""
+    for name in names:
+        logger = logging.getLogger(name)
+        logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
 
 
 def _load(path: Path) -> Config:

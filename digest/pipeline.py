@@ -175,10 +175,17 @@ class RunResult:
 
 
 def run(config: Config, *, out: Path | None = None, formats: Sequence[str] | None = None,
-        strict: bool = False, now: datetime | None = None) -> RunResult:
-    """Fetch every source, store, cluster, then build and write the day's brief."""
-    now = now or datetime.now(config.zone)
-    with Store(config.database) as store:
+        strict: bool = False, now: datetime | None = None, wait: float = 0.0) -> RunResult:
+    """Fetch every source, store, cluster, then build, write and deliver the day's brief.
+
+    One run at a time per database: waits up to `wait` seconds for a run of another process,
+    then raises digest.lock.LockBusy. Delivery problems are logged and recorded, never raised.
+    """
+    from .deliver import deliver_after_run  # at call time: digest.deliver imports this module
+    from .lock import run_lock
+
+    with run_lock(config, wait), Store(config.database) as store:
+        now = now or datetime.now(config.zone)  # after the wait: the brief is dated when it is made
         run_id = store.start_run()
         try:
             result = _run(store, config, out or config.out, formats or config.formats, strict, now)
@@ -186,6 +193,7 @@ def run(config: Config, *, out: Path | None = None, formats: Sequence[str] | Non
             store.finish_run(run_id, "failed", {"error": str(exc) or type(exc).__name__})
             raise
         store.finish_run(run_id, "ok", _report(result))
+        deliver_after_run(config, result.folder, store)
     return result
 
 

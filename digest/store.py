@@ -52,6 +52,15 @@ MIGRATIONS: tuple[str, ...] = (
         status TEXT NOT NULL, report TEXT
     );
     """,
+    # 2: one row per delivery attempt of a brief (digest.deliver).
+    """
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, brief_date TEXT NOT NULL, channel TEXT NOT NULL,
+        recipients TEXT NOT NULL, attempt INTEGER NOT NULL, status TEXT NOT NULL, error TEXT,
+        message_id TEXT, attempted_at TEXT NOT NULL
+    );
+    CREATE INDEX deliveries_brief ON deliveries(brief_date);
+    """,
 )
 
 _SPACE = re.compile(r"\s+")
@@ -257,6 +266,25 @@ class Store:
             "SELECT * FROM runs WHERE status = ? ORDER BY id DESC LIMIT 1", (status,)
         ).fetchone()
         return dict(row) if row else None
+
+    # --- deliveries ---------------------------------------------------------------------
+
+    def record_delivery(self, brief_date: str, channel: str, recipients: Iterable[str], attempt: int,
+                        status: str, error: str | None, message_id: str | None) -> None:
+        """Record one delivery attempt: status is sent, partial (some recipients refused) or failed."""
+        self.db.execute(
+            """INSERT INTO deliveries (brief_date, channel, recipients, attempt, status, error, message_id,
+                                       attempted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (brief_date, channel, json.dumps(list(recipients)), attempt, status, error, message_id, _now()),
+        )
+
+    def deliveries(self, brief_date: str | None = None) -> list[dict]:
+        """Delivery attempts, oldest first; only those of one brief when `brief_date` is given."""
+        query, args = "SELECT * FROM deliveries", ()
+        if brief_date is not None:
+            query, args = query + " WHERE brief_date = ?", (brief_date,)
+        rows = self.db.execute(query + " ORDER BY id", args)
+        return [{**dict(row), "recipients": json.loads(row["recipients"])} for row in rows]
 
 
 def _marks(values: list) -> str:
