@@ -1,15 +1,15 @@
 """Render a Briefing as HTML, PDF, RSS 2.0 and JSON, and write the files atomically.
 
 Every format escapes all user text, and only http(s) URLs ever become links: article
-data comes from arbitrary web pages and feeds, so it is treated as hostile.
+data comes from arbitrary web pages and feeds, so it is treated as hostile. The RSS part
+lives in digest/rss.py; its public names are importable from here too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import html
+import importlib
 import importlib.resources
 import mimetypes
 import os
@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote, urlsplit
 from urllib.request import url2pathname
@@ -27,11 +27,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 import weasyprint
-from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .models import Briefing, Story, SummarySentence
+from .models import Article, Briefing, Story, SummarySentence
 from .serialize import aware, render_json
 
 FORMATS = ("html", "pdf", "rss", "json")
@@ -39,11 +38,12 @@ FILENAMES = {"html": "briefing.html", "pdf": "briefing.pdf", "rss": "feed.xml", 
 PAGE_SIZES = ("A4", "Letter")
 LINK_SCHEMES = frozenset({"http", "https"})
 RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"})
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Characters XML 1.0 forbids; scraped text does contain them, and one would make the
 # HTML unparseable and lxml (behind feedgen) refuse the whole feed.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_FALLBACK_LINK = "http://localhost/"
+_RSS_NAMES = frozenset({"FeedItem", "briefing_items", "item_guid", "render_rss"})
 
 
 @dataclass(frozen=True)
@@ -101,15 +101,52 @@ def safe_href(url: str | None) -> str | None:
     return cleaned if parts.scheme.lower() in LINK_SCHEMES and parts.netloc else None
 
 
-def local_time(moment: datetime, zone: ZoneInfo) -> str:
-    """'20 Jun 2024, 17:55 WIB': English month names, independent of the process locale."""
+def has_time(moment: datetime, zone: ZoneInfo, article: Article | None = None) -> bool:
+    """False for a value known only by its date.
+
+    Readers give a date without a time 00:00 in the zone they are handed, and the pipeline
+    hands them the zone it displays in (`digest run`: the config's; `digest story`: its
+    --timezone). So exactly midnight in the display zone means "date only": a story really
+    published at 00:00:00 then shows its date alone, which is still true, while the
+    alternative would print a time nobody reported. An explicit `published_has_time` on the
+    article, if the model has one, wins.
+    """
+    known = getattr(article, "published_has_time", None)
+    if known is not None:
+        return bool(known)
     local = aware(moment).astimezone(zone)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M} {local.tzname()}"
+    return (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0)
+
+
+def local_time(moment: datetime, zone: ZoneInfo, article: Article | None = None) -> str:
+    """'20 Jun 2024, 17:55 WIB', or '20 Jun 2024' for a date alone; English months, any locale."""
+    local = aware(moment).astimezone(zone)
+    day = f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
+    return f"{day}, {local:%H:%M} {local.tzname()}" if has_time(moment, zone, article) else day
+
+
+def machine_time(moment: datetime, zone: ZoneInfo, article: Article | None = None) -> str:
+    """The <time datetime> value: ISO 8601 with offset, or the bare date for a date alone."""
+    local = aware(moment).astimezone(zone)
+    return local.isoformat() if has_time(moment, zone, article) else local.date().isoformat()
+
+
+def day_label(date: str) -> str:
+    """'Sunday 22 Nov 2026' for an archive folder name 'YYYY-MM-DD' (anything else as it is)."""
+    try:
+        day = datetime.strptime(date, "%Y-%m-%d")
+    except ValueError:
+        return date
+    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def latest_article(story: Story) -> Article | None:
+    """The most recently published article; naive datetimes count as UTC (Story.published would raise)."""
+    return max((a for a in story.articles if a.published), key=lambda a: aware(a.published), default=None)  # type: ignore[arg-type]
 
 
 def latest_published(story: Story) -> datetime | None:
-    """Story.published, but tolerant of naive datetimes mixed with aware ones (it would raise)."""
-    return max((aware(a.published) for a in story.articles if a.published is not None), default=None)
+    return aware(newest.published) if (newest := latest_article(story)) and newest.published else None
 
 
 def text_direction(language: str) -> str:
@@ -138,6 +175,39 @@ def sentence_chips(story: Story, sentence: SummarySentence) -> list[tuple[str, s
     return chips
 
 
+def sentence_language(story: Story, sentence: SummarySentence) -> str:
+    """The language of the article the sentence comes from (a story may mix languages)."""
+    return next((a.language for a in story.articles if a.id in sentence.article_ids and a.language),
+                story.language)
+
+
+@dataclass(frozen=True)
+class OutletCoverage:
+    """One outlet of a story: how many articles, how many of them syndicated copies, a link."""
+
+    name: str
+    articles: int
+    copies: int
+    href: str | None
+
+
+def coverage(story: Story) -> list[OutletCoverage]:
+    """Every outlet once, in article order, linked to its first web article (Techmeme's "More:")."""
+    copies = dict(story.copies)
+    result = []
+    for outlet in story.outlets:
+        mine = [a for a in story.articles if a.outlet == outlet]
+        href = next((link for a in mine if (link := safe_href(a.url))), None)
+        result.append(OutletCoverage(outlet, len(mine), sum(a.id in copies for a in mine), href))
+    return result
+
+
+def copied_from(story: Story) -> dict[str, str]:
+    """{copy's article id: the outlet it copies}, for "copy of …" marks."""
+    outlets = {a.id: a.outlet for a in story.articles}
+    return {copy: outlets.get(original, "another outlet") for copy, original in story.copies}
+
+
 def story_link(story: Story, options: RenderOptions) -> str | None:
     """Where a story lives for feed readers: its anchor in the published brief, else a source article."""
     if options.folder_url:
@@ -145,12 +215,30 @@ def story_link(story: Story, options: RenderOptions) -> str | None:
     return next((link for a in story.articles if (link := safe_href(a.url))), None)
 
 
-def _count(number: int, singular: str, plural: str | None = None) -> str:
+def source_label(name: str) -> str:
+    """A source as readers should see it: URLs whole, local paths by file name (no server paths)."""
+    if urlsplit(name).scheme.lower() in LINK_SCHEMES or not re.search(r"[/\\]", name):
+        return name
+    path = PureWindowsPath(name) if "\\" in name else PurePosixPath(name)
+    return path.name or name
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
-def _briefing_language(briefing: Briefing) -> str:
+def briefing_language(briefing: Briefing) -> str:
     return briefing.stories[0].language if briefing.stories and briefing.stories[0].language else "en"
+
+
+def page_helpers(options: RenderOptions) -> dict[str, Any]:
+    """Template names that depend on the options (the display zone)."""
+    zone = options.zone
+    return {
+        "when": lambda moment, article=None: local_time(moment, zone, article),
+        "iso": lambda moment, article=None: machine_time(moment, zone, article),
+        "weekday": lambda moment: _DAYS[aware(moment).astimezone(zone).weekday()],
+    }
 
 
 # --- HTML and PDF -------------------------------------------------------------------------
@@ -164,7 +252,7 @@ def _finalize(value: Any) -> Any:
 
 
 @functools.cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
@@ -174,31 +262,30 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals.update(safe_href=safe_href, chips=sentence_chips, direction=text_direction, dir_of=text_direction_of,
-                       count=_count,
-                       latest=latest_published)
+                       count=count, latest=latest_article, coverage=coverage, copied_from=copied_from,
+                       sentence_language=sentence_language, source_label=source_label, day=day_label)
     return env
 
 
 def _stylesheet(*names: str) -> Markup:
     """Our own CSS files, inlined so the page makes no requests (they contain no '<' or '&')."""
-    loader = _environment().loader
+    loader = environment().loader
     assert loader is not None
-    return Markup("\n".join(loader.get_source(_environment(), name)[0] for name in names))
+    return Markup("\n".join(loader.get_source(environment(), name)[0] for name in names))
 
 
 def _render_page(briefing: Briefing, options: RenderOptions, *, print_variant: bool) -> str:
-    zone = options.zone
-    language = _briefing_language(briefing)
     css = _stylesheet("style.css", "print.css" if print_variant else "screen.css")
-    return _environment().get_template("briefing.html").render(
+    return environment().get_template("briefing.html").render(
         briefing=briefing,
-        lang=language,
+        lang=briefing_language(briefing),
         print=print_variant,
         css=css,
         page_size=options.page_size,
         previous_ids=options.previous_ids,
-        when=lambda moment: local_time(moment, zone),
-        iso=lambda moment: aware(moment).isoformat(),
+        outlets=list(dict.fromkeys(o for story in briefing.stories for o in story.outlets)),
+        articles=sum(len(story.articles) for story in briefing.stories),
+        **page_helpers(options),
     )
 
 
@@ -211,7 +298,7 @@ class ArchiveEntry:
 
 def render_index(title: str, briefs: Sequence[ArchiveEntry], feed: bool) -> str:
     """out/index.html: every past brief, newest first, with links to its HTML and PDF."""
-    return _environment().get_template("index.html").render(
+    return environment().get_template("index.html").render(
         title=title, briefs=[{"folder": quote(b.date), **vars(b)} for b in briefs], feed=feed,
         css=_stylesheet("style.css", "screen.css"),
     )
@@ -254,75 +341,12 @@ def render_pdf(briefing: Briefing, options: RenderOptions | None = None) -> byte
     return pdf
 
 
-# --- RSS ----------------------------------------------------------------------------------
-
-
-def _plain_summary(story: Story) -> str:
-    """The summary as text, HTML-escaped once: readers treat RSS descriptions as HTML."""
-    text = " ".join(sentence.text for sentence in story.summary) or story.headline
-    return html.escape(xml_text(text), quote=False)
-
-
-def _channel_link(briefing: Briefing, options: RenderOptions) -> str:
-    if options.folder_url:
-        return options.folder_url
-    links = (safe_href(a.url) for story in briefing.stories for a in story.articles)
-    return next((link for link in links if link), _FALLBACK_LINK)
-
-
-def _channel(briefing: Briefing, options: RenderOptions) -> FeedGenerator:
-    feed = FeedGenerator()
-    outlets = {outlet for story in briefing.stories for outlet in story.outlets}
-    generated = local_time(briefing.generated_at, options.zone)
-    feed.title(xml_text(briefing.title) or "digest")
-    if options.folder_url:
-        feed.link(href=options.folder_url + FILENAMES["rss"], rel="self")
-    # feedgen makes the last link added the RSS <link>, so the alternate one goes last.
-    feed.link(href=_channel_link(briefing, options), rel="alternate")
-    stories = _count(len(briefing.stories), "story", "stories")
-    feed.description(html.escape(f"{stories} from {_count(len(outlets), 'outlet')}, {generated}", quote=False))
-    feed.language(_briefing_language(briefing))
-    feed.lastBuildDate(aware(briefing.generated_at))
-    feed.generator("digest")
-    return feed
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    """One RSS item: a story as one brief showed it."""
-
-    story: Story
-    link: str | None
-    published: datetime
-
-
-def item_guid(story: Story) -> str:
-    """Stable for a story with the same articles; a story that grew is a new item."""
-    version = hashlib.sha1("\n".join(sorted(a.id for a in story.articles)).encode()).hexdigest()[:10]
-    return f"digest:story:{xml_text(story.id)}:{version}"
-
-
-def briefing_items(briefing: Briefing, options: RenderOptions) -> list[FeedItem]:
-    return [FeedItem(s, story_link(s, options), latest_published(s) or aware(briefing.generated_at))
-            for s in briefing.stories]
-
-
-def render_rss(briefing: Briefing, options: RenderOptions | None = None,
-               items: Sequence[FeedItem] | None = None) -> bytes:
-    """The briefing's stories as RSS 2.0, or the given `items` (a rolling feed) under its channel."""
-    options = options or RenderOptions()
-    feed = _channel(briefing, options)
-    item_template = _environment().get_template("feed_item.html")
-    for item in briefing_items(briefing, options) if items is None else items:
-        entry = feed.add_entry(order="append")  # feedgen prepends by default; keep the brief's order
-        entry.title(xml_text(item.story.headline))
-        entry.guid(item_guid(item.story), permalink=False)
-        if item.link and (link := safe_href(item.link)):
-            entry.link(href=link)
-        entry.pubDate(aware(item.published))
-        entry.description(_plain_summary(item.story))
-        entry.content(item_template.render(story=item.story), type="CDATA")
-    return feed.rss_str(pretty=True)
+def __getattr__(name: str) -> Any:
+    """RSS lives in digest.rss, which builds on this module: `from digest.render import render_rss,
+    FeedItem, briefing_items, item_guid` still works, importing it on first use."""
+    if name in _RSS_NAMES:
+        return getattr(importlib.import_module(".rss", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- files --------------------------------------------------------------------------------
@@ -330,7 +354,7 @@ def render_rss(briefing: Briefing, options: RenderOptions | None = None,
 _RENDERERS: dict[str, Callable[[Briefing, RenderOptions], bytes]] = {
     "html": lambda briefing, options: render_html(briefing, options).encode("utf-8"),
     "pdf": render_pdf,
-    "rss": render_rss,
+    "rss": lambda briefing, options: importlib.import_module(".rss", __package__).render_rss(briefing, options),
     "json": lambda briefing, options: render_json(briefing),
 }
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
+import subprocess
+import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -16,7 +19,6 @@ from pypdf import PdfReader
 
 from digest import render
 from digest.models import Article, Briefing, SourceReport, Story, SummarySentence
-from digest.serialize import briefing_to_dict, render_json
 from digest.render import (
     FORMATS,
     RenderOptions,
@@ -27,6 +29,7 @@ from digest.render import (
     write_atomic,
     write_briefing,
 )
+from digest.serialize import briefing_to_dict, render_json
 
 WIB = timezone(timedelta(hours=7))
 HOSTILE_TITLE = '<script>alert(1)</script> "Quotes" & <img src="file:///etc/passwd"> ampersands'
@@ -111,6 +114,15 @@ OPTIONS = RenderOptions(base_url="https://news.example.org/brief", timezone="Asi
 # --- HTML ------------------------------------------------------------------------------------
 
 
+def with_class(root: ET.Element, name: str) -> list[ET.Element]:
+    """Elements whose class attribute holds `name` (ElementTree has no class selector)."""
+    return [el for el in root.iter() if name in (el.get("class") or "").split()]
+
+
+def text_of(element: ET.Element) -> str:
+    return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
+
+
 @pytest.fixture(scope="module")
 def html_page() -> str:
     return render_html(full_briefing(), OPTIONS)
@@ -119,26 +131,73 @@ def html_page() -> str:
 def test_html_is_well_formed_and_lists_every_story(html_page: str) -> None:
     root = ET.fromstring(html_page)
     assert root.tag == "html" and root.get("lang") == "id"
-    assert [el.tag for el in root.find("body")] == ["header", "main", "footer"]
+    assert [el.tag for el in root.find("body")] == ["a", "header", "main", "footer"]  # skip link first
+    assert root.find("body/a").get("href") == "#main"
     articles = root.findall(".//article")
     assert [a.get("id") for a in articles] == ["story-hanoi-2024", "story-pyongyang-2024", "story-hostile-<1>"]
     assert [a.get("lang") for a in articles] == ["id", "id", "ar"]
     assert articles[2].get("dir") == "rtl"
-    headlines = ["".join(h.itertext()) for h in root.iter("h2")]
+    headlines = [text_of(h) for h in with_class(root, "headline")]
     assert headlines == [s.headline for s in full_briefing().stories]
+    toc = root.find(".//nav[@class='toc']")
+    assert [a.get("href") for a in toc.iter("a")] == [f"#{a.get('id')}" for a in articles]
 
 
-def test_html_meta_line_chips_and_coverage(html_page: str) -> None:
+def test_html_meta_line_counts_independent_reports(html_page: str) -> None:
     story = ET.fromstring(html_page).find(".//article[@id='story-hanoi-2024']")
-    meta = "".join(story.find("p").itertext())
-    assert "3 articles · 3 outlets" in meta and "20 Jun 2024, 17:55 WIB" in meta  # the latest article
+    meta = text_of(with_class(story, "story-meta")[0])
+    assert meta == "3 articles · 3 outlets · 3 independent reports · 20 Jun 2024, 17:55 WIB"  # the latest article
+    copied = replace(hanoi_story(), articles=hanoi_story().articles + (
+        _article("copy-1", "Republika", "Salinan", "https://republika.co.id/x", None),),
+        copies=(("copy-1", "antara-1"),))
+    story = ET.fromstring(render_html(realistic_briefing(copied), OPTIONS)).find(".//article")
+    assert text_of(with_class(story, "counts")[0]) == "4 articles · 4 outlets · 3 independent reports"
+    assert [s.get("class") for s in with_class(story, "seg")] == ["seg seg-report"] * 3 + ["seg seg-copy"]
+    assert with_class(story, "coverage-bar")[0].get("aria-hidden") == "true"  # the counts say it in words
+    rows = [text_of(li) for li in story.findall(".//ol[@class='article-list']/li")]
+    assert "copy of Antara" in rows[3] and not any("copy of" in row for row in rows[:3])
+    assert text_of(with_class(story, "coverage-line")[0]) == "Coverage: Antara · Kompas · Tempo · Republika (copy)"
+
+
+def test_html_chips_link_each_sentence_to_its_articles(html_page: str) -> None:
+    story = ET.fromstring(html_page).find(".//article[@id='story-hanoi-2024']")
     first = story.find(".//ul[@class='summary']/li")
-    chips = {c.text: c.get("href") for c in first.iter() if c.get("class") == "chip"}
+    chips = {c.text: c.get("href") for c in with_class(first, "chip")}
     assert chips == {"Antara": "https://www.antaranews.com/berita/4162341/putin-tiba-di-hanoi",
                      "Kompas": "https://internasional.kompas.com/read/2024/06/20/putin-vietnam"}
-    coverage = ["".join(li.itertext()) for li in story.findall(".//section/ul/li")]
-    assert "17:55 WIB" in coverage[0] and "16:05 WIB" in coverage[1]
-    assert "WIB" not in coverage[2]  # Tempo's article has no date: nothing is shown
+    coverage = {a.text: a.get("href") for a in with_class(story, "coverage-line")[0].iter("a")}
+    assert coverage == {"Antara": "https://www.antaranews.com/berita/4162341/putin-tiba-di-hanoi",
+                        "Kompas": "https://internasional.kompas.com/read/2024/06/20/putin-vietnam",
+                        "Tempo": "https://dunia.tempo.co/read/1881234/putin-to-lam"}
+
+
+def test_html_article_rows_show_local_times(html_page: str) -> None:
+    story = ET.fromstring(html_page).find(".//article[@id='story-hanoi-2024']")
+    rows = story.findall(".//ol[@class='article-list']/li")
+    assert [text_of(with_class(li, "article-meta")[0]) for li in rows] == [
+        "Antara · 20 Jun 2024, 17:55 WIB", "Kompas · 20 Jun 2024, 16:05 WIB", "Tempo"]  # Tempo: no date known
+    assert rows[0].find(".//time").get("datetime") == "2024-06-20T17:55:00+07:00"
+    assert [li.get("lang") for li in rows] == ["id", "id", "id"]
+
+
+def test_html_shows_a_date_alone_when_no_time_was_known() -> None:
+    midnight = datetime(2024, 6, 20, 0, 0, tzinfo=render.ZoneInfo("Asia/Jakarta"))  # what readers give a bare date
+    story = Story("d", "Tanggal saja", (), (_article("a", "A", "t", None, midnight),
+                                              _article("b", "B", "u", None, datetime(2024, 6, 19, 17, 0))), "id")
+    root = ET.fromstring(render_html(realistic_briefing(story), OPTIONS))
+    times = [(t.text, t.get("datetime")) for t in root.findall(".//article//time")]
+    assert times == [("20 Jun 2024", "2024-06-20")] * 3  # meta line, then both rows (17:00 UTC is 00:00 WIB)
+    # The same instant shown in another zone was not midnight there: its time is real information.
+    utc = ET.fromstring(render_html(realistic_briefing(story), RenderOptions(timezone="UTC")))
+    assert utc.find(".//article//time").text == "19 Jun 2024, 17:00 UTC"
+
+
+def test_html_marks_sentence_language_when_it_differs_from_the_story() -> None:
+    english = _article("en-1", "Reuters", "Putin arrives in Hanoi", "https://www.reuters.com/x", None, language="en")
+    story = replace(hanoi_story(), articles=hanoi_story().articles + (english,), summary=hanoi_story().summary + (
+        SummarySentence("Putin arrived in Hanoi on Wednesday.", ("Reuters",), ("en-1",)),))
+    items = ET.fromstring(render_html(realistic_briefing(story))).findall(".//ul[@class='summary']/li")
+    assert [li.get("lang") for li in items] == [None, None, None, "en"]
 
 
 def test_html_links_every_web_article_and_nothing_else(html_page: str) -> None:
@@ -148,7 +207,7 @@ def test_html_links_every_web_article_and_nothing_else(html_page: str) -> None:
         for article in story.articles:
             if article.url and article.url.startswith("https://"):
                 assert article.url in hrefs
-    assert all(h.startswith(("https://", "#story-")) for h in hrefs)
+    assert all(h.startswith(("https://", "#story-", "#main")) for h in hrefs)
 
 
 def test_html_escapes_hostile_text(html_page: str) -> None:
@@ -158,9 +217,12 @@ def test_html_escapes_hostile_text(html_page: str) -> None:
     root = ET.fromstring(html_page)
     assert not [a for a in root.iter("a") if not a.get("href", "").startswith(("https://", "#"))]
     hostile = root.find(".//article[@id='story-hostile-<1>']")
-    assert "".join(hostile.find("h2").itertext()) == HOSTILE_TITLE  # shown as text, not dropped
-    chip_names = {c.text for c in hostile.iter() if c.get("class") == "chip"}
+    assert text_of(hostile.find(".//h2")) == HOSTILE_TITLE  # shown as text, not dropped
+    chip_names = {c.text for c in with_class(hostile, "chip")}
     assert chip_names == {'Evil & "Co" <b>', "Без ссылки", "الجزيرة"}
+    sentences = with_class(hostile, "sentence")
+    assert [s.text for s in sentences] == [s.text for s in hostile_story().summary]
+    assert [s.get("dir") for s in sentences] == ["ltr", "rtl"]  # each sentence in its own direction
     assert root.find(".//style") is not None and not root.findall(".//script")
 
 
@@ -169,6 +231,67 @@ def test_html_footer_reports_sources(html_page: str) -> None:
     assert "Generated by digest" in footer
     assert "Reuters" in footer and "HTTP 503 <Service Unavailable> & retry" in footer
     assert "not modified" in footer
+
+
+def test_html_footer_names_local_inputs_by_file_name_only() -> None:
+    sources = (SourceReport("/home/ana/berita/antara.txt", "ok", 1), SourceReport("C:\\data\\kompas.html", "ok", 1),
+               SourceReport("https://www.antaranews.com/rss/terkini.xml", "ok", 3), SourceReport("Tempo", "ok", 2))
+    briefing = replace(realistic_briefing(), sources=sources)
+    names = [el.text for el in with_class(ET.fromstring(render_html(briefing)), "source-name")]
+    assert names == ["antara.txt", "kompas.html", "https://www.antaranews.com/rss/terkini.xml", "Tempo"]
+
+
+def test_html_single_story_brief_does_not_repeat_its_title() -> None:
+    story = hanoi_story()
+    root = ET.fromstring(render_html(replace(realistic_briefing(story), title=story.headline), OPTIONS))
+    assert text_of(root.find(".//h1")) == story.headline
+    headline = with_class(root, "headline")[0]
+    assert headline.get("class") == "headline visually-hidden" and text_of(headline) == story.headline
+    assert root.find(".//nav") is None  # no contents for one story
+    assert text_of(with_class(root, "dateline")[0]) == "Friday 21 Jun 2024, 06:00 WIB"
+    titled = ET.fromstring(render_html(realistic_briefing(story), OPTIONS))  # another title: shown as usual
+    assert with_class(titled, "headline")[0].get("class") == "headline"
+
+
+def test_index_lists_briefs_newest_first_with_links() -> None:
+    from digest.render import ArchiveEntry, render_index
+
+    stories = tuple(replace(hanoi_story(), id=f"s{i}", headline=f"Berita {i}") for i in range(7))
+    page = render_index('Brief & "Co"', [ArchiveEntry("2024-06-21", stories, True),
+                                         ArchiveEntry("2024-06-20", stories[:1], False)], feed=True)
+    root = ET.fromstring(page)
+    assert root.find(".//title").text == 'Brief & "Co": archive'
+    entries = with_class(root, "archive-entry")
+    assert [text_of(e.find("h2")) for e in entries] == ["Friday 21 Jun 2024", "Thursday 20 Jun 2024"]
+    first = [a.get("href") for a in entries[0].iter("a")]
+    assert first[:3] == ["2024-06-21/briefing.html", "2024-06-21/briefing.html", "2024-06-21/briefing.pdf"]
+    assert first[3:] == [f"2024-06-21/briefing.html#story-s{i}" for i in range(5)]
+    assert text_of(with_class(entries[0], "archive-more")[0]) == "and 2 more stories"
+    assert "briefing.pdf" not in page.split("2024-06-20/briefing.html")[-1]  # no PDF for that day
+    assert root.find(".//link[@rel='alternate']").get("href") == "feed.xml"
+    empty = ET.fromstring(render_index("Brief", [], feed=False))
+    assert "No briefs yet." in text_of(empty) and empty.find(".//link[@rel='alternate']") is None
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("stylesheet, block", [("style.css", ":root {"), ("screen.css", "prefers-color-scheme: dark")])
+def test_text_colours_meet_wcag_aa_in_light_and_dark(stylesheet: str, block: str) -> None:
+    css = (render.templates_dir() / stylesheet).read_text("utf-8")
+    palette = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", css.split(block, 1)[1].split("}", 1)[0]))
+    pairs = [("fg", "bg"), ("muted", "bg"), ("link", "bg"), ("bad", "bg"), ("chip-fg", "chip-bg"),
+             ("new-fg", "new-bg"), ("upd-fg", "upd-bg"), ("link", "chip-bg")]
+    for text, background in pairs:
+        assert contrast(palette[text], palette[background]) >= 4.5, (stylesheet, text, background)
 
 
 def test_html_strips_characters_xml_forbids() -> None:
@@ -188,8 +311,9 @@ def test_html_marks_new_stories_only_with_a_previous_brief() -> None:
 
 def test_html_marks_updated_stories_from_the_pipeline() -> None:
     page = render_html(realistic_briefing(replace(hanoi_story(), change="updated"), pyongyang_story()))
-    marks = ET.fromstring(page).findall(".//article/p/span")
-    assert [(m.get("class"), m.text) for m in marks] == [("badge badge-updated", "Updated")]
+    marks = with_class(ET.fromstring(page), "badge")
+    assert [(m.get("class"), text_of(m)) for m in marks] == [("badge badge-updated", "Updated since the last brief")]
+    assert with_class(marks[0], "visually-hidden")  # "since the last brief" is for screen readers
 
 
 def test_empty_briefing_renders_everywhere() -> None:
@@ -258,6 +382,114 @@ def test_pdf_render_fetches_nothing_from_hostile_markup(monkeypatch: pytest.Monk
     assert not [url for url in fetched if "passwd" in url or url.startswith(("http", "javascript"))]
 
 
+def test_pdf_has_a_cover_and_contents_with_page_numbers_and_links(pdf_text: tuple[int, str]) -> None:
+    reader = PdfReader(io.BytesIO(render_pdf(full_briefing(), OPTIONS)))
+    destinations = {name: reader.get_destination_page_number(dest) for name, dest in reader.named_destinations.items()}
+    stories = full_briefing().stories
+    expected = [destinations[f"story-{story.id}"] + 1 for story in stories] + [destinations["sources"] + 1]
+    cover = reader.pages[0].extract_text()
+    assert cover.lstrip().startswith("Ringkasan Harian")
+    assert "Friday 21 Jun 2024, 06:00 WIB" in cover and "3 stories · 10 articles · 10 outlets" in cover
+    assert [int(n) for n in re.findall(r"\.{4,}\s*(\d+)", cover)] == expected  # leader dots, then the page
+    links = [a.get_object().get("/Dest") for a in reader.pages[0].get("/Annots", [])]
+    assert {f"story-{story.id}" for story in stories} | {"sources"} <= set(links)
+    outline = [item.title for item in reader.outline[1] if not isinstance(item, list)]  # under the title
+    assert outline == [story.headline for story in stories] + ["Sources"]
+
+
+def page_top_text(page) -> str:  # type: ignore[no-untyped-def]
+    """The text set in the page's top margin (above 20 mm): the running header."""
+    parts: list[str] = []
+    top = float(page.mediabox.top) - 20 * 72 / 25.4
+
+    def visit(text, cm, tm, font, size) -> None:  # type: ignore[no-untyped-def]
+        if text.strip() and tm[5] * cm[3] + cm[5] > top:
+            parts.append(text.strip())
+
+    page.extract_text(visitor_text=visit)
+    return " ".join(parts)
+
+
+def test_pdf_has_a_running_header_after_the_cover() -> None:
+    reader = PdfReader(io.BytesIO(render_pdf(full_briefing(), OPTIONS)))
+    heads = [page_top_text(page) for page in reader.pages]
+    assert len(heads) >= 2 and heads[0] == ""
+    assert all(head == "Ringkasan Harian Friday 21 Jun 2024, 06:00 WIB" for head in heads[1:]), heads
+
+
+def missing_glyphs(pdf: bytes) -> set[str]:
+    """Characters the PDF draws without a glyph (the "tofu" box): checked in the embedded fonts."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    missing: set[str] = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            embedded = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+            program = TTFont(io.BytesIO(embedded.get_object().get_data()))
+            names, glyphs = program.getGlyphOrder(), program.getGlyphSet()
+            cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+            for code, text in re.findall(r"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>", cmap):
+                char = chr(int(text[:4], 16))
+                if unicodedata.category(char) in ("Cc", "Cf", "Cn", "Zs", "Zl", "Zp"):  # these draw nothing
+                    continue
+                gid = int(code, 16)
+                if gid == 0 or gid >= len(names):
+                    missing.add(char)
+                    continue
+                pen = BoundsPen(glyphs)
+                glyphs[names[gid]].draw(pen)
+                if pen.bounds is None:
+                    missing.add(char)
+    return missing
+
+
+def has_font_for(language: str) -> bool:
+    fc_list = shutil.which("fc-list")
+    return bool(fc_list and subprocess.run([fc_list, f":lang={language}"], capture_output=True, text=True, check=False).stdout.strip())
+
+
+SCRIPTS = {  # language: (outlet, headline, sentence)
+    "ar": ("الجزيرة", "بوتين يصل إلى هانوي", "وصل الرئيس الروسي إلى هانوي."),
+    "he": ("הארץ", "פוטין בהאנוי", "הנשיא הרוסי הגיע להאנוי."),
+    "el": ("Καθημερινή", "Ο Πούτιν στο Ανόι", "Ο Ρώσος πρόεδρος έφτασε στο Ανόι."),
+    "ru": ("ТАСС", "Путин прибыл в Ханой", "Президент России прибыл в Ханой."),
+    "id": ("Kompas", "Putin tiba di Hanoi", "Presiden Rusia tiba di Hanoi."),
+    "en": ("Reuters", "Putin arrives in Hanoi", "Russia's president arrived in Hanoi."),
+    "hi": ("बीबीसी हिन्दी", "पुतिन हनोई पहुंचे", "रूसी राष्ट्रपति हनोई पहुंचे।"),
+}
+
+
+def script_story(language: str) -> Story:
+    outlet, headline, sentence = SCRIPTS[language]
+    article = _article(f"{language}-1", outlet, headline, f"https://example.org/{language}", None, language=language)
+    return Story(f"s-{language}", headline, (SummarySentence(sentence, (outlet,), (article.id,)),), (article,), language)
+
+
+def test_pdf_fonts_cover_arabic_hebrew_greek_cyrillic_and_latin() -> None:
+    languages = ["ar", "he", "el", "ru", "id", "en"]
+    pdf = render_pdf(realistic_briefing(*map(script_story, languages)), OPTIONS)
+    assert missing_glyphs(pdf) == set()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    for language in languages:  # pypdf gives right-to-left lines in visual order: look for the words
+        for phrase in SCRIPTS[language]:
+            assert phrase.rstrip(".") in text, (language, phrase)
+
+
+@pytest.mark.skipif(not has_font_for("hi"), reason="no Devanagari font installed (Debian: fonts-noto-core)")
+def test_pdf_fonts_cover_devanagari_where_a_font_is_installed() -> None:
+    assert missing_glyphs(render_pdf(realistic_briefing(script_story("hi")), OPTIONS)) == set()
+
+
+def test_missing_glyph_check_notices_tofu() -> None:
+    """The check itself: a script no installed font has (an unassigned code point) is reported."""
+    story = script_story("en")
+    story = replace(story, summary=(replace(story.summary[0], text="Private use \ue000\ue001 here."),))
+    assert missing_glyphs(render_pdf(realistic_briefing(story))) == {"\ue000", "\ue001"}
+
+
 # --- RSS -------------------------------------------------------------------------------------
 
 
@@ -286,14 +518,37 @@ def test_rss_channel_and_item_fields() -> None:
     assert first.link == "https://news.example.org/brief/briefing.html#story-hanoi-2024"
     assert first.published_parsed[:5] == (2024, 6, 20, 10, 55)  # latest article, in UTC
     assert all(entry.published_parsed is not None for entry in feed.entries)
-    assert "Antara" in first.content[0].value and "Kompas" in first.content[0].value
+    content = first.content[0].value
+    assert "Antara" in content and "Kompas" in content
+    assert "3 articles · 3 outlets · 3 independent reports" in content
+    assert '<a href="https://dunia.tempo.co/read/1881234/putin-to-lam">Tempo</a>' in content  # coverage line
+
+
+def test_rss_content_keeps_each_sentence_in_its_language_and_direction() -> None:
+    feed = feedparser.parse(render_rss(full_briefing(), OPTIONS))
+    hostile = ET.fromstring(f"<div>{feed.entries[2].content[0].value}</div>")
+    assert hostile.find("ul").get("dir") == "rtl"  # an Arabic story
+    items = hostile.findall("ul/li")
+    assert [(li.get("lang"), li.get("dir")) for li in items] == [("id", "ltr"), ("ar", "rtl")]
+    assert items[0].text.startswith('<script>alert(1)</script> said "Tom & Jerry" ]]>')  # text, once unescaped
+
+
+def test_rss_names_stay_importable_from_render() -> None:
+    from digest import rss
+    from digest.render import FeedItem, briefing_items, item_guid
+    from digest.render import render_rss as from_render
+
+    assert (FeedItem, briefing_items, item_guid) == (rss.FeedItem, rss.briefing_items, rss.item_guid)
+    assert from_render(full_briefing(), OPTIONS) == rss.render_rss(full_briefing(), OPTIONS)
+    with pytest.raises(AttributeError):
+        render.no_such_name  # noqa: B018
 
 
 def test_rss_escapes_hostile_text_and_links_only_the_web() -> None:
     raw = render_rss(full_briefing(), OPTIONS)
     assert b"<script" not in raw.lower()
     assert b"javascript:" not in raw and b"<link>file:" not in raw
-    content = re.findall(rb"<content:encoded><!\[CDATA\[(.*?)\]\]></content:encoded>", raw, re.S)
+    content = re.findall(rb"<content:encoded><!\[CDATA\[(.*?)\]\]></content:encoded>", raw, re.DOTALL)
     assert len(content) == 3 and b"&lt;script&gt;alert(1)&lt;/script&gt;" in content[2]
     hrefs = re.findall(rb'href="([^"]*)"', b"".join(content))
     assert hrefs and all(h.startswith(b"https://") for h in hrefs)
