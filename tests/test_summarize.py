@@ -2,13 +2,20 @@
 
 from datetime import datetime, timezone
 
+import numpy
 import pytest
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+from sumy.summarizers.lex_rank import LexRankSummarizer
 
 from digest.language import get_language
 from digest.models import Article
 from digest.pipeline import to_article
 from digest.readers import InputSpec, read_input
-from digest.summarize import ALGORITHMS, SummaryOptions, UnknownAlgorithm, choose_headline, summarize
+from digest.scoring import (Agreement, Centrality, Centroid, FastLexRankSummarizer, Headline, Position, Weights,
+                            components, rate, score)
+from digest.similarity import terms
+from digest.summarize import (ALGORITHMS, SummaryOptions, UnknownAlgorithm, choose_headline, gather,
+                              independent_reports, is_candidate, is_dangling, order, select, summarize)
 
 WIRE = (
     "Presiden Rusia Vladimir Putin tiba di Hanoi pada Kamis untuk kunjungan kenegaraan "
@@ -40,7 +47,8 @@ def test_a_sentence_carried_by_three_outlets_with_small_differences_credits_all_
         "Kedua negara menandatangani sebelas perjanjian di bidang energi, pendidikan dan perdagangan.",
         "Amerika Serikat mengkritik kunjungan tersebut dan menyebutnya sebagai upaya mencari dukungan perang.",
     ]
-    articles = [article(f"a{i}", outlet, [variants[i], others[i]]) for i, outlet in enumerate(["Antara", "Kompas", "Tempo"])]
+    outlets = ["Antara", "Kompas", "Tempo"]
+    articles = [article(f"a{i}", outlet, [variants[i], others[i]]) for i, outlet in enumerate(outlets)]
     summary = summarize(articles, SummaryOptions(sentences=4, max_words=200))
     wire = next(s for s in summary if "Hanoi pada Kamis" in s.text)
     assert set(wire.outlets) == {"Antara", "Kompas", "Tempo"}
@@ -51,7 +59,8 @@ def test_a_sentence_carried_by_three_outlets_with_small_differences_credits_all_
 
 def test_unrelated_sentences_are_not_merged():
     a = article("a", "Antara", [WIRE])
-    b = article("b", "Kompas", ["Harga beras di pasar induk Cipinang naik lima persen dalam sepekan terakhir menurut pedagang."])
+    b = article("b", "Kompas",
+                ["Harga beras di pasar induk Cipinang naik lima persen dalam sepekan terakhir menurut pedagang."])
     summary = summarize([a, b], SummaryOptions(sentences=5, max_words=200))
     assert all(len(s.outlets) == 1 for s in summary)
 
@@ -135,7 +144,242 @@ def test_a_bilingual_story_is_summarized_in_its_main_language():
     id_text = ["Bank Indonesia menahan suku bunga acuan di level 6,25 persen pada Rabu sore ini.",
                "Gubernur BI mengatakan keputusan itu untuk menjaga stabilitas nilai tukar rupiah."]
     en_text = ["Bank Indonesia held its benchmark interest rate at 6.25 percent on Wednesday afternoon."]
-    articles = [article("a", "Antara", id_text), article("b", "Kompas", id_text[:1] + ["Keputusan itu sudah diperkirakan para ekonom sejak pekan lalu."]),
+    expected = ["Keputusan itu sudah diperkirakan para ekonom sejak pekan lalu."]
+    articles = [article("a", "Antara", id_text), article("b", "Kompas", id_text[:1] + expected),
                 Article(id="c", title="BI holds", text=en_text[0], outlet="Reuters", language="en", source="c")]
     summary = summarize(articles, SummaryOptions(sentences=5))
     assert summary and all("percent on Wednesday" not in s.text for s in summary)
+
+
+# --- LexRank: the vectorised default rates exactly as sumy's -------------------------------
+
+
+def _sumy_ratings(summarizer_class, texts: list[str], lang) -> numpy.ndarray:
+    sentences = [Sentence(t, lang) for t in texts]
+    summarizer = summarizer_class(lang.stem)
+    summarizer.stop_words = lang.stop_words
+    found = {}
+
+    def record(infos):
+        found.update((info.sentence, info.rating) for info in infos)
+        return infos
+
+    summarizer(ObjectDocumentModel([Paragraph(sentences)]), record)
+    return numpy.array([found[s] for s in sentences])
+
+
+def test_fast_lexrank_rates_every_sentence_like_sumys_lexrank(seed_articles):
+    lang = get_language("id")
+    texts = [s for a in seed_articles for p in a.paragraphs for s in lang.split_sentences(p)]
+    fast, plain = _sumy_ratings(FastLexRankSummarizer, texts, lang), _sumy_ratings(LexRankSummarizer, texts, lang)
+    assert len(texts) > 80
+    assert numpy.allclose(fast, plain, rtol=1e-9, atol=1e-12)
+
+
+def test_the_default_is_lexrank_and_every_sumy_algorithm_is_registered():
+    assert SummaryOptions().algorithm == "lexrank"
+    assert issubclass(ALGORITHMS["lexrank"], LexRankSummarizer)
+    assert set(ALGORITHMS) == {"lexrank", "textrank", "lsa", "luhn", "edmundson", "kl", "sumbasic",
+                               "reduction", "random"}
+
+
+def test_bad_budgets_say_what_is_wrong():
+    with pytest.raises(ValueError, match="at least 1 sentence"):
+        SummaryOptions(sentences=0)
+
+
+# --- scoring components --------------------------------------------------------------------
+
+EN = get_language("en")
+FACTS = [
+    "Dock workers at Rotterdam walked out on Tuesday over plans to automate two terminals.",
+    "The FNV union said the strike was the first at the port in more than a decade.",
+    "Port operators said ships were being diverted to Antwerp and Hamburg for now.",
+    "Shipping rates for containers bound for northern Europe rose by four percent.",
+    "The government offered to mediate between the union and the terminal owners.",
+    "Farmers in the east of the country reported a good harvest of potatoes this year.",
+]
+
+
+def en_article(ident: str, outlet: str, sentences: list[str], hour: int = 0, title: str = "") -> Article:
+    return Article(id=ident, title=title, text="\n\n".join(sentences), outlet=outlet, language="en",
+                   source=ident, published=datetime(2024, 6, 20, hour, tzinfo=timezone.utc))
+
+
+def test_position_rates_a_lead_1_and_halves_every_half_life():
+    pool = gather([en_article("a", "Reuters", FACTS)], EN)
+    assert [c.position for c in pool.candidates] == list(range(6))
+    assert Position(2.0)(pool) == pytest.approx([1.0, 0.5 ** 0.5, 0.5, 0.5 ** 1.5, 0.25, 0.5 ** 2.5])
+
+
+def test_position_counts_the_best_position_among_the_carriers():
+    late = en_article("a", "Reuters", FACTS[1:5] + FACTS[:1])  # FACTS[0] is 5th here
+    lead = en_article("b", "AP", FACTS[:1] + FACTS[5:], hour=1)  # and the lead here
+    pool = gather([late, lead], EN)
+    wire = next(i for i, c in enumerate(pool.candidates) if c.text == FACTS[0])
+    assert Position(3.0)(pool)[wire] == 1.0
+
+
+def test_centrality_is_the_sumy_rating_scaled_to_1():
+    story = FACTS[:5] + ["Dock workers said the strike at the port terminals would go on until the union is heard."]
+    pool = gather([en_article("a", "Reuters", story)], EN)
+    values = Centrality("lexrank")(pool)
+    assert values.max() == 1.0 and values.min() >= 0.0
+    ratings = numpy.array(rate(pool, "lexrank"))
+    assert numpy.argsort(values).tolist() == numpy.argsort(ratings).tolist()
+    assert values[5] > values[3]  # shares words with many sentences; the freight rate with none
+
+
+def test_headline_prefers_sentences_about_the_titles_and_is_silent_without_titles():
+    titled = gather([en_article("a", "Reuters", FACTS, title="Rotterdam dock workers strike over automation")], EN)
+    values = Headline()(titled)
+    assert values.argmax() == 0 and values[5] == 0.0
+    untitled = gather([en_article("a", "Reuters", FACTS)], EN)
+    assert not Headline()(untitled).any()
+
+
+def test_centroid_prefers_the_main_topic_over_an_aside():
+    story = [en_article("a", "Reuters", FACTS), en_article("b", "AP", FACTS[:3][::-1], hour=1)]
+    values = Centroid()(gather(story, EN))
+    assert values.max() == 1.0
+    assert values[5] < values[:3].min()  # the potato harvest
+
+
+def test_agreement_counts_independent_reports_of_a_fact_and_a_copy_once():
+    told_twice = "Rotterdam dock workers walked out on Tuesday over plans to automate two terminals."
+    original = en_article("a", "Reuters", FACTS[:3])
+    copy = en_article("b", "Yahoo", FACTS[:3], hour=1)  # syndicated: the same text
+    other = en_article("c", "AP", [told_twice, FACTS[4]], hour=2)
+    pool = gather([original, copy, other], EN)
+    assert pool.reports.tolist() == [0, 0, 2]
+    values = Agreement(0.5)(pool)
+    by_text = {c.text: v for c, v in zip(pool.candidates, values)}
+    assert by_text[FACTS[0]] == 1.0  # in both independent reports
+    assert by_text[FACTS[1]] == 0.0  # in the original and its copy only: one report
+    assert by_text[FACTS[4]] == 0.0
+
+
+def test_score_adds_weighted_components_and_takes_any_callable():
+    pool = gather([en_article("a", "Reuters", FACTS)], EN)
+    total = score(pool, [(2.0, lambda p: numpy.ones(len(p.candidates))), (0.5, Position(1.0))])
+    assert total == pytest.approx(2.0 + 0.5 * 0.5 ** numpy.arange(6))
+    assert [c.__class__.__name__ for _, c in components("lexrank", Weights(centroid=0.0))] == [
+        "Centrality", "Position", "Headline", "Agreement"]
+
+
+# --- selection: redundancy, budgets, order --------------------------------------------------
+
+
+def _picked(articles, **options) -> list[str]:
+    return [s.text for s in summarize(articles, SummaryOptions(**{"max_words": 500, **options}))]
+
+
+def test_a_paraphrase_of_a_picked_sentence_is_never_picked():
+    paraphrase = "Dock workers at Rotterdam port walked out on Tuesday against plans to automate terminals."
+    story = [en_article("a", "Reuters", FACTS[:3]), en_article("b", "AP", [paraphrase] + FACTS[3:5], hour=1)]
+    picked = _picked(story, sentences=6)
+    assert FACTS[0] in picked and paraphrase not in picked
+
+
+def test_a_sentence_whose_facts_are_already_told_is_not_picked_even_if_no_single_pick_is_close():
+    retold = "Strikers walked out at Rotterdam while ships went to Antwerp and the government offered mediation."
+    pool = gather([en_article("a", "Reuters", FACTS[:5]), en_article("b", "AP", [retold], hour=1)], EN)
+    ratings = numpy.array([5.0, 4.0, 3.0, 2.0, 1.0, 0.5])
+    assert pool.candidates[5].text == retold and pool.cosine_to(5)[:5].max() < 0.5
+    assert select(pool, ratings, SummaryOptions(sentences=6, max_words=500)) == [0, 1, 2, 3, 4]
+    no_rule = SummaryOptions(sentences=6, max_words=500, weights=Weights(novelty=0.0))
+    assert select(pool, ratings, no_rule) == [0, 1, 2, 3, 4, 5]
+
+
+def test_mmr_prefers_a_new_fact_to_a_slightly_better_rated_close_one():
+    close = "Union leaders said this was the first walkout at the harbour in over ten years."
+    pool = gather([en_article("a", "Reuters", [FACTS[1], close, FACTS[5]])], EN)
+    similarity = pool.cosine_to(0)
+    assert 0.0 < similarity[1] < 0.5 and similarity[2] == 0.0
+    ratings = numpy.array([2.0, 1.0, 1.0 - similarity[1] / 4])
+    plain = SummaryOptions(sentences=2, weights=Weights(redundancy=0.0, novelty=0.0))
+    mmr = SummaryOptions(sentences=2, weights=Weights(redundancy=0.5, novelty=0.0))
+    assert select(pool, ratings, plain) == [0, 1] and select(pool, ratings, mmr) == [0, 2]
+
+
+def test_word_budget_holds_and_a_lone_long_sentence_beats_an_empty_summary():
+    picked = _picked([en_article("a", "Reuters", FACTS)], sentences=10, max_words=30)
+    assert 1 <= len(picked) and sum(len(t.split()) for t in picked) <= 30
+    assert len(_picked([en_article("a", "Reuters", FACTS)], sentences=10, max_words=3)) == 1
+
+
+def test_summary_reads_in_publication_then_position_order():
+    later = en_article("b", "AP", FACTS[3:5], hour=5)
+    earlier = en_article("a", "Reuters", FACTS[:3], hour=1)
+    picked = _picked([later, earlier], sentences=5)
+    expected = [t for t in FACTS[:5] if t in picked]
+    assert picked == expected and len(picked) >= 4
+
+
+def test_a_dangling_sentence_comes_only_right_after_the_one_it_leans_on():
+    dangling = "It said the strike would cost the port millions of euros every single day."
+    story = [en_article("a", "Reuters", [FACTS[0], FACTS[1], dangling, FACTS[2]])]
+    assert is_dangling(dangling, EN) and not is_dangling(FACTS[1], EN)
+    pool = gather(story, EN)
+    ratings = numpy.array([1.0, 0.0, 5.0, 2.0])  # the dangling one rated best
+    assert select(pool, ratings, SummaryOptions(sentences=2)) == [3, 0]
+    chosen = select(pool, numpy.array([1.0, 3.0, 5.0, 2.0]), SummaryOptions(sentences=2))
+    assert chosen == [1, 2] and order(pool, [2, 1]) == [1, 2]
+
+
+# --- candidates: debris -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "Presiden Rusia Vladimir Putin dan Presiden Vietnam To Lam di Hanoi. (Sputnik/Kristina Kormilitsyna/Kremlin)",
+    "Presiden Rusia Vladimir Putin dan Presiden Vietnam To Lam di Hanoi, 20 Juni 2024. (Foto: Antara/Galih)",
+    "Warga memadati jalan di pusat kota untuk menyambut rombongan presiden. (AP Photo/Vincent Thian).",
+    "Baca juga: Putin Bakal Hentikan Perang di Ukraina, Ini Syaratnya.",
+    "Pilih saluran berita favorit Anda untuk mengakses Saluran WhatsApp kami sekarang.",
+    "Informasi lengkap tersedia di https://example.com/berita/putin-vietnam hari ini.",
+    "Lalu, bagaimana jika kenikmatan es krim itu ada di dalam sebuah donat?",
+    "Putin tiba di Hanoi pada Kamis untuk kunjungan kenegaraan",  # a fragment: no full stop
+    "Putin tiba di Hanoi.",  # too short to stand alone
+])
+def test_debris_is_never_a_candidate(text):
+    assert not is_candidate(text, get_language("id"))
+
+
+def test_a_statement_with_a_date_in_brackets_is_a_candidate():
+    assert is_candidate("Juventus mengalahkan AS Monaco 2 - 1 di Juventus Stadium, Selasa (9 / 5 / 2017).",
+                        get_language("id"))
+
+
+# --- attribution ---------------------------------------------------------------------------
+
+
+def test_a_syndicated_copy_is_credited_but_is_not_an_independent_report():
+    text = [WIRE, "Kunjungan itu adalah yang pertama sejak 2017 dan disambut upacara militer."]
+    original, copy = article("a", "Antara", text), article("b", "Republika", text, day=21)
+    assert independent_reports([original, copy]).tolist() == [0, 0]
+    summary = summarize([original, copy], SummaryOptions(sentences=2))
+    assert all(s.outlets == ("Antara", "Republika") and s.article_ids == ("a", "b") for s in summary)
+
+
+def test_a_different_fact_about_the_same_people_is_not_credited_to_another_outlet():
+    other = ("Presiden Rusia Vladimir Putin meninggalkan Hanoi pada Jumat setelah menandatangani "
+             "sebelas perjanjian dengan Vietnam.")
+    pool = gather([article("a", "Antara", [WIRE]), article("b", "Kompas", [other], day=21)], get_language("id"))
+    assert [c.carriers for c in pool.candidates] == [[(0, 0)], [(1, 0)]]
+
+
+# --- the seeds --------------------------------------------------------------------------------
+
+
+def test_seed_summary_has_no_debris_no_repeated_fact_and_opens_with_the_lead_facts(seed_articles):
+    lang = get_language("id")
+    summary = summarize(sorted(seed_articles, key=lambda a: a.published), SummaryOptions())
+    assert len(summary) == 5
+    assert all(is_candidate(s.text, lang) and not is_dangling(s.text, lang) for s in summary)
+    told: set[str] = set()
+    for sentence in summary:
+        stems = set(terms(sentence.text, lang))
+        assert len(stems - told) >= len(stems) / 2  # each sentence brings new facts
+        told |= stems
+    assert "Pyongyang" in summary[0].text
+    assert any("Hanoi" in s.text and "pakta pertahanan" in s.text for s in summary[:2])
