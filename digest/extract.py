@@ -8,8 +8,11 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from urllib.parse import urlsplit
 
 import lxml.html
+import nh3
 import trafilatura
 from dateutil import parser as dateparser
+
+from .fetch import is_http_url
 
 MONTHS = {
     # Indonesian
@@ -52,6 +55,28 @@ _PUBLISHED_PATHS = (
     "//time[@itemprop='datePublished']/@datetime",
 )
 _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section")
+# Feed HTML goes through nh3 (ammonia) before digest reads its text: only these tags survive
+# (without any attribute), the content of the dropped ones below goes with them, and any
+# other tag is unwrapped to its text. digest keeps no source HTML: only text leaves here.
+_TEXT_TAGS = {*_BLOCK_TAGS, "ul", "ol", "dl", "dt", "dd", "table", "thead", "tbody", "td", "th", "article",
+              "main", "header", "footer", "aside", "pre", "span", "a", "b", "i", "em", "strong", "u", "s", "q",
+              "small", "sub", "sup", "code", "cite", "abbr", "time", "mark", "del", "ins"}
+_DROPPED_WITH_CONTENT = {"script", "style", "noscript", "figure", "figcaption", "template", "textarea", "title",
+                         "select", "iframe", "object", "embed", "svg", "math", "canvas", "audio", "video",
+                         "picture", "button", "head"}
+
+# --- limits on what a source can put into an article --------------------------------------
+MAX_TEXT_CHARS = 100_000  # an article's text; a longer one is cut at a paragraph
+MAX_WORD_CHARS = 200  # a longer run without spaces (no word is that long) is cut, with "…"
+MAX_TITLE_CHARS = 300
+MAX_NAME_CHARS = 100  # outlet names
+MAX_URL_CHARS = 2048
+MAX_ID_CHARS = 500  # longer ids are replaced by their hash
+# Invisible characters that only ever serve to mislead: C0 controls (tab and line breaks
+# stay), DEL, bidirectional embeddings, overrides and isolates ("‮gnp.exe"), lone
+# surrogates (which no file or database can hold) and non-characters.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+_LONG_RUN = re.compile(r"\S{%d,}" % (MAX_WORD_CHARS + 1))
 
 
 @dataclass(frozen=True)
@@ -72,7 +97,9 @@ def extract_page(html: str | bytes, url: str | None = None) -> PageText | None:
     if doc is None or not (doc.text or "").strip():
         return None
     published = _published_meta(html) or doc.date or None
-    return PageText(doc.text, doc.title or None, doc.sitename or None, published, doc.url or url)
+    # The page's own idea of its address (canonical, og:url) counts only if it is http(s).
+    page_url = doc.url if doc.url and is_http_url(doc.url) else url
+    return PageText(doc.text, doc.title or None, doc.sitename or None, published, page_url)
 
 
 def _published_meta(html: str | bytes) -> str | None:
@@ -90,18 +117,41 @@ def _published_meta(html: str | bytes) -> str | None:
 
 def html_to_text(fragment: str) -> str:
     """Text of an HTML fragment (feed content), one block element per paragraph."""
-    if not fragment or "<" not in fragment:
-        return (fragment or "").strip()
+    fragment = _UNSAFE.sub("", fragment or "")
+    if "<" not in fragment and "&" not in fragment:
+        return fragment.strip()
+    fragment = nh3.clean(fragment, tags=_TEXT_TAGS, clean_content_tags=_DROPPED_WITH_CONTENT,
+                         attributes={}, link_rel=None, strip_comments=True)
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (ValueError, lxml.etree.ParserError):
-        return fragment.strip()
+        return ""
     for bad in root.xpath("//script|//style|//figure|//figcaption|//noscript"):
         bad.drop_tree()
     for el in root.iter(_BLOCK_TAGS):
         el.tail = "\n\n" + (el.tail or "")
     lines = (" ".join(line.split()) for line in root.text_content().split("\n\n"))
     return "\n\n".join(line for line in lines if line)
+
+
+def tame_text(text: str) -> str:
+    """Text as digest keeps it: no misleading invisible characters, no run without spaces
+    over MAX_WORD_CHARS, at most MAX_TEXT_CHARS (cut at a paragraph where one is near)."""
+    text = _UNSAFE.sub("", text)
+    if len(text) > MAX_TEXT_CHARS:
+        cut = text.rfind("\n", 0, MAX_TEXT_CHARS)
+        text = text[: cut if cut > MAX_TEXT_CHARS // 2 else MAX_TEXT_CHARS].rstrip()
+    return _LONG_RUN.sub(lambda run: run.group()[:MAX_WORD_CHARS] + "…", text)
+
+
+def tame_line(text: str | None, limit: int) -> str | None:
+    """A one-line field (title, outlet): tamed, on one line, at most `limit` characters."""
+    if not text:
+        return None
+    line = " ".join(tame_text(text[: limit * 8]).split())
+    if len(line) > limit:
+        line = line[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-–—") + "…"
+    return line or None
 
 
 def split_dateline(paragraph: str) -> tuple[str | None, str]:

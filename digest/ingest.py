@@ -2,21 +2,32 @@
 
 Two phases, each over a bounded thread pool: fetch every feed (conditional GET), then fetch
 the article pages of entries that carry only a short summary. Nothing here raises for a bad
-source: each one ends as a SourceResult with a status and a reason.
+source: each one ends as a SourceResult with a status and a reason, whatever went wrong in
+reading it (an unexpected exception included).
+
+A feed is a stranger's list of links, so following them is bounded: pages of a feed on a
+public address are fetched only from public addresses (no localhost or local network, checked
+at connect time, redirects included) and links to literal internal addresses are dropped from
+its entries; a feed's page fetches stop after PAGE_FAILURES failures or PAGE_TIME_FACTOR ×
+total_timeout seconds of fetching, keeping the feed's summaries for the rest.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
+from urllib.parse import urlsplit
 
 import httpx
 
-from .extract import extract_page
-from .fetch import FetchLimits, FetchResult, fetch, new_client
+from .extract import MAX_TITLE_CHARS, extract_page, tame_line, tame_text
+from .fetch import FetchLimits, FetchResult, fetch, is_public_ip, new_client, resolves_public
 from .models import Document, SourceReport
 from .readers import InputError, InputSpec, looks_like_feed, read_bytes, read_input
 from .store import FeedState
@@ -25,6 +36,10 @@ log = logging.getLogger(__name__)
 
 # An entry with fewer words than this is a teaser: its page has the article.
 SHORT_ENTRY_WORDS = 120
+# A feed's page fetches stop after this many failures, or after this many times
+# total_timeout spent fetching its pages in all.
+PAGE_FAILURES = 3
+PAGE_TIME_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,25 @@ class SourceResult:
     report: SourceReport
     documents: tuple[Document, ...] = ()
     state: FeedState | None = None  # validators to remember; None keeps the old ones
+    public: bool = False  # the source is on a public address: its links may not lead inside
+
+
+@dataclass
+class _PageBudget:
+    """What one source's page fetches have cost so far (shared by the worker threads)."""
+
+    failures: int = 0
+    seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def spent(self, limits: FetchLimits) -> bool:
+        with self.lock:
+            return self.failures >= PAGE_FAILURES or self.seconds >= PAGE_TIME_FACTOR * limits.total_timeout
+
+    def charge(self, seconds: float, failed: bool) -> None:
+        with self.lock:
+            self.seconds += seconds
+            self.failures += failed
 
 
 def ingest(sources: Sequence[Source], states: Mapping[str, FeedState], tz: tzinfo,
@@ -46,12 +80,17 @@ def ingest(sources: Sequence[Source], states: Mapping[str, FeedState], tz: tzinf
     """Every source's documents; with `full_text`, teaser entries get their page's text."""
     with new_client(limits, workers) as client, ThreadPoolExecutor(workers) as pool:
         results = list(pool.map(lambda s: _ingest_one(s, states.get(s.name), tz, limits, client), sources))
-        pages = [(i, j, doc.url) for i, r in enumerate(results) for j, doc in enumerate(r.documents)
+        budgets = [_PageBudget() for _ in results]
+        pages = [(i, j) for i, r in enumerate(results) for j, doc in enumerate(r.documents)
                  if full_text and _is_teaser(doc)]
-        fetched = pool.map(lambda job: fetch(job[2], limits=limits, client=client), pages)
         documents = [list(r.documents) for r in results]
-        for (i, j, _), page in zip(pages, fetched):
-            documents[i][j] = _with_page_text(documents[i][j], page)
+
+        def full(job: tuple[int, int]) -> Document:
+            i, j = job
+            return _full_text(documents[i][j], results[i], budgets[i], limits, client)
+
+        for (i, j), doc in zip(pages, list(pool.map(full, pages))):
+            documents[i][j] = doc
     return [replace(r, documents=tuple(docs)) for r, docs in zip(results, documents)]
 
 
@@ -66,6 +105,10 @@ def _ingest_one(source: Source, state: FeedState | None, tz: tzinfo, limits: Fet
     except InputError as exc:
         log.warning("%s: %s", source.name, exc)
         return SourceResult(SourceReport(source.name, "failed", 0, str(exc)))
+    except Exception as exc:  # noqa: BLE001 (one source's surprise must not end the run)
+        log.warning("%s: failed unexpectedly: %s: %s", source.name, type(exc).__name__, exc, exc_info=True)
+        return SourceResult(SourceReport(source.name, "failed", 0,
+                                         f"unexpected error while reading it ({type(exc).__name__}: {exc})"[:500]))
 
 
 def _ingest_url(source: Source, state: FeedState, tz: tzinfo, limits: FetchLimits,
@@ -79,8 +122,29 @@ def _ingest_url(source: Source, state: FeedState, tz: tzinfo, limits: FetchLimit
     kind = "feed" if looks_like_feed(result.content, result.content_type) else "html"
     docs = read_bytes(result.content, kind, source.url, name=source.name, url=result.final_url, tz=tz,
                       charset=result.charset)
+    public = is_public_url(result.final_url) and is_public_url(source.url)
+    if public:
+        docs = [d if not d.url or is_public_url(d.url, resolve=False) else _without_link(d, source) for d in docs]
     validators = FeedState(result.headers.get("etag"), result.headers.get("last-modified"))
-    return replace(_ok(source, docs), state=validators)
+    return replace(_ok(source, docs), state=validators, public=public)
+
+
+def is_public_url(url: str, resolve: bool = True) -> bool:
+    """Whether `url`'s host is on the public internet: an IP literal is judged as it is,
+    "localhost" and single-label names never are; other names are resolved (`resolve`)."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    try:
+        return is_public_ip(str(ipaddress.ip_address(host)))
+    except ValueError:
+        pass
+    if not host or "." not in host or host.endswith((".localhost", ".local", ".internal", ".lan", ".home.arpa")):
+        return False
+    return resolves_public(host) if resolve else True
+
+
+def _without_link(doc: Document, source: Source) -> Document:
+    log.warning("%s: dropped a link to an internal address (%s)", source.name, doc.url)
+    return replace(doc, url=None)
 
 
 def _ok(source: Source, docs: list[Document]) -> SourceResult:
@@ -94,12 +158,32 @@ def _is_teaser(doc: Document) -> bool:
     return bool(doc.url) and doc.url.startswith(("http://", "https://")) and len(doc.text.split()) < SHORT_ENTRY_WORDS
 
 
+def _full_text(doc: Document, source: SourceResult, budget: _PageBudget, limits: FetchLimits,
+               client: httpx.Client) -> Document:
+    """The entry with its page's text, within the source's page budget; else unchanged."""
+    if budget.spent(limits):
+        log.info("%s: kept the feed summary (the source's page budget is spent)", doc.url)
+        return doc
+    started = time.monotonic()
+    page = fetch(doc.url, limits=limits, client=client, allow_private=not source.public)
+    try:
+        result = _with_page_text(doc, page)
+    except Exception as exc:  # noqa: BLE001 (the summary is still a good article)
+        log.warning("%s: kept the feed summary (%s: %s)", doc.url, type(exc).__name__, exc)
+        result = doc
+    budget.charge(time.monotonic() - started, failed=not page.ok)
+    return result
+
+
 def _with_page_text(doc: Document, page: FetchResult) -> Document:
     """The entry with its page's full text, or unchanged (the summary) when that fails."""
     if not page.ok:
         log.info("%s: kept the feed summary (%s)", doc.url, page.error or f"HTTP {page.status}")
         return doc
     extracted = extract_page(page.content, page.final_url)
-    if extracted is None or len(extracted.text.split()) <= len(doc.text.split()):
+    if extracted is None:
         return doc
-    return replace(doc, text=extracted.text, title=doc.title or extracted.title)
+    text = tame_text(extracted.text)
+    if len(text.split()) <= len(doc.text.split()):
+        return doc
+    return replace(doc, text=text, title=doc.title or tame_line(extracted.title, MAX_TITLE_CHARS))

@@ -79,15 +79,11 @@ def _read_source(spec: InputSpec, tz: tzinfo, limits: FetchLimits) -> tuple[list
     except InputError as exc:
         log.warning("%s", exc)
         return [], SourceReport(name, "failed", 0, str(exc))
-    articles = []
-    for doc in documents:
-        article = to_article(doc, tz)
-        if article is None:
-            log.warning("%s: no article text left after cleaning", doc.url or doc.source)
-        else:
-            articles.append(article)
+    articles, errors = _clean_documents(documents, tz)
     if not articles:
-        return [], SourceReport(name, "failed", 0, "no article text found")
+        reason = f"no article could be cleaned ({errors[0]})" if errors else "no article text found"
+        log.warning("%s: %s", name, reason)
+        return [], SourceReport(name, "failed", 0, reason)
     return articles, SourceReport(name, "ok", len(articles))
 
 
@@ -101,11 +97,15 @@ def to_article(doc: Document, tz: tzinfo = timezone.utc) -> Article | None:
         language = detect(cleaned.text)  # the body alone is a cleaner signal than the page
     dropped = [line for line, reason in cleaned.dropped if reason in ("caption", "repeated")]
     published = doc.published or find_date([*cleaned.header, *cleaned.paragraphs[:3], *dropped], tz)
+    outlet = _outlet(doc, cleaned.dateline_outlet)
+    # Without id or URL, the outlet is part of the identity: the same wire text from two
+    # outlets is two articles (one a recorded copy), not one.
+    fallback = "sha1:" + hashlib.sha1(f"{outlet}\n{cleaned.text}".encode()).hexdigest()[:16]
     return Article(
-        id=doc.id or doc.url or "sha1:" + hashlib.sha1(cleaned.text.encode()).hexdigest()[:16],
+        id=doc.id or doc.url or fallback,
         title=cleaned.title or _first_words(cleaned.paragraphs[0]),
         text=cleaned.text,
-        outlet=_outlet(doc, cleaned.dateline_outlet),
+        outlet=outlet,
         language=language,
         source=doc.source,
         url=doc.url,
@@ -255,20 +255,32 @@ def _archive(out: Path) -> list[ArchiveEntry]:
 
 def _clean_source(result: SourceResult, tz: tzinfo) -> tuple[SourceReport, list[Article]]:
     """The source's articles after cleaning; a source whose documents all clean away failed."""
-    articles = []
-    for doc in result.documents:
-        article = to_article(doc, tz)
-        if article is None:
-            log.info("%s: no article text left after cleaning", doc.url or doc.source)
-        else:
-            articles.append(article)
+    articles, errors = _clean_documents(result.documents, tz)
     report = result.report
     if result.documents and not articles:
-        report = SourceReport(report.name, "failed", 0, "no article text found")
+        reason = f"no article could be cleaned ({errors[0]})" if errors else "no article text found"
+        report = SourceReport(report.name, "failed", 0, reason)
         log.warning("%s: %s", report.name, report.error)
     elif report.status == "ok":
         report = SourceReport(report.name, "ok", len(articles))
     return report, articles
+
+
+def _clean_documents(documents: Sequence[Document], tz: tzinfo) -> tuple[list[Article], list[str]]:
+    """Articles of the documents; one that breaks cleaning costs only itself."""
+    articles, errors = [], []
+    for doc in documents:
+        try:
+            article = to_article(doc, tz)
+        except Exception as exc:  # noqa: BLE001 - isolation: a hostile document must not end the run
+            errors.append(f"{type(exc).__name__}: {exc}")
+            log.warning("%s: could not be cleaned (%s)", doc.url or doc.source, errors[-1])
+            continue
+        if article is None:
+            log.info("%s: no article text left after cleaning", doc.url or doc.source)
+        else:
+            articles.append(article)
+    return articles, errors
 
 
 def _store_articles(store: Store, results: Sequence[SourceResult],

@@ -45,7 +45,8 @@ def test_every_summary_sentence_is_verbatim_in_each_credited_article(seed_brief,
 
     _, out = seed_brief
     (story,) = json.loads((out / "briefing.json").read_text("utf-8"))["stories"]
-    articles = {a.id: a for p in seed_paths for a in [to_article(read_input(InputSpec(str(p)))[0])]}
+    specs = [InputSpec(str(p), "VOA Indonesia" if i == 1 else None) for i, p in enumerate(seed_paths)]
+    articles = {a.id: a for spec in specs for a in [to_article(read_input(spec)[0])]}
     assert {a["id"] for a in story["articles"]} == set(articles)
     lang = get_language("id")
 

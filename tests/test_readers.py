@@ -205,7 +205,9 @@ def test_rss_feed_gives_one_document_per_item() -> None:
         "http://example.invalid/ekonomi/2024/03/05/harga-beras-cipinang",
         "http://example.invalid/nasional/2024/03/04/lewotobi-erupsi",
     ]
-    assert [d.id for d in docs] == ["wn-2024-0306-001", "wn-2024-0305-017", "wn-2024-0304-042"]
+    # guids that are not URLs (or tag:/urn:) are unique only within their feed: qualified by it
+    feed = str(FEEDS / "id_feed.xml")
+    assert [d.id for d in docs] == [f"{feed}#wn-2024-0306-001", f"{feed}#wn-2024-0305-017", f"{feed}#wn-2024-0304-042"]
     assert {d.outlet for d in docs} == {"Warta Nusantara - Berita Terkini"}  # the channel title
     assert docs[0].published == datetime(2024, 3, 6, 9, 30, tzinfo=WIB)
     assert docs[1].published == datetime(2024, 3, 5, 14, 5, tzinfo=WIB)
@@ -500,3 +502,247 @@ def test_url_connection_refused_is_an_input_error() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     _assert_url_error(f"http://127.0.0.1:{port}/berita.html")
+
+
+# --- hostile input: what the readers defuse (issue 7) -------------------------------------
+
+import feedparser  # noqa: E402
+
+from digest.extract import MAX_TEXT_CHARS, MAX_WORD_CHARS, html_to_text  # noqa: E402
+from digest.models import Document  # noqa: E402
+from digest.readers import MAX_ENTRIES, decode, plausible, read_bytes, safe_url, screen_xml, tame  # noqa: E402
+
+BODY = "".join(f"<p>{s}</p>" for s in (
+    "Banjir rob merendam ratusan rumah di Kelurahan Tanjung Mas, Semarang, sejak Kamis pagi.",
+    "Badan Penanggulangan Bencana Daerah mengerahkan perahu karet untuk mengevakuasi warga.",
+))
+
+
+def rss_with(prolog: str, items: str, encoding: str = "utf-8") -> bytes:
+    return (f'<?xml version="1.0" encoding="{encoding}"?>\n{prolog}<rss version="2.0"><channel><title>T</title>'
+            f"{items}</channel></rss>").encode(encoding)
+
+
+def test_plain_text_entities_expand_without_limit_in_feedparser_alone() -> None:
+    """Why feeds are screened: feedparser keeps DTD entities of plain text, and when expat
+    (rightly) gives up on the amplification, its fallback parser expands them anyway."""
+    data = rss_with('<!DOCTYPE rss [\n<!ENTITY a "' + "A" * 10_000 + '">\n]>\n',
+                    "<item><title>x</title><description>" + "&a;" * 1000 + "</description></item>")
+    assert len(feedparser.parse(data).entries[0].description) >= 10_000_000 > 500 * len(data)
+    with pytest.raises(InputError, match="refused: the XML declares an entity"):
+        read_bytes(data, "feed", "bom.xml")
+
+
+@pytest.mark.parametrize("prolog", [
+    '<!DOCTYPE rss [\n<!ENTITY a "aa">\n<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">\n]>\n',  # billion laughs
+    '<!DOCTYPE rss [<!ENTITY a "&#38;#38;">]>',  # an entity that makes a reference
+    '<!DOCTYPE rss [\n<!ENTITY x SYSTEM "file:///etc/passwd">\n]>\n',  # external entity
+    '<!DOCTYPE rss [\n<!ENTITY x PUBLIC "-//x//y" "http://127.0.0.1:1/x.dtd">\n]>\n',
+    '<!DOCTYPE rss [\n<!ENTITY % p SYSTEM "http://127.0.0.1:1/p.dtd">\n%p;\n]>\n',  # parameter entity
+    '<!DOCTYPE rss [<!ENTITY big "' + "B" * 100 + '">]>',  # quadratic blowup
+    '<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd" NDATA gif>]>',  # unparsed entity
+])
+def test_entity_declarations_that_could_expand_or_fetch_are_refused(prolog: str) -> None:
+    data = rss_with(prolog, f"<item><title>x</title><description><![CDATA[{BODY}]]></description></item>")
+    with pytest.raises(InputError, match="refused"):
+        read_bytes(data, "feed", "jahat.xml")
+
+
+def test_entities_are_refused_in_any_encoding_and_when_malformed() -> None:
+    xxe = '<!DOCTYPE rss [\n<!ENTITY x SYSTEM "file:///etc/passwd">\n]>\n'
+    item = "<item><title>&x;</title><description>x</description></item>"
+    utf16 = ("\ufeff" + rss_with(xxe, item).decode("utf-8").replace('encoding="utf-8"', 'encoding="utf-16"'))
+    for data in (utf16.encode("utf-16-le"), utf16.encode("utf-16-be"),
+                 rss_with(xxe, item).replace(b"</channel></rss>", b"<unclosed>"),  # malformed after the DTD
+                 b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd"' + b"<rss>&x;</rss>"):
+        with pytest.raises(InputError, match="refused"):
+            screen_xml(data, "jahat.xml")
+
+
+def test_harmless_entity_declarations_still_work() -> None:
+    data = rss_with('<!DOCTYPE rss [\n<!ENTITY nbsp "&#160;">\n<!ENTITY mdash "&#8212;">\n<!ENTITY c "(c)">\n]>\n',
+                    f"<item><title>Banjir&nbsp;rob &mdash; Semarang &c;</title>"
+                    f"<description><![CDATA[{BODY}]]></description></item>")
+    (doc,) = read_bytes(data, "feed", "ramah.xml")
+    assert doc.title == "Banjir rob — Semarang (c)"  # a title is one line of single spaces
+
+
+def test_a_doctype_without_entities_is_fine() -> None:
+    data = rss_with('<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
+                    '"http://my.netscape.com/publish/formats/rss-0.91.dtd">\n',
+                    f"<item><title>Lama</title><description><![CDATA[{BODY}]]></description></item>")
+    assert [d.title for d in read_bytes(data, "feed", "lama.xml")] == ["Lama"]
+
+
+def test_at_most_max_entries_are_read_and_they_are_the_newest(caplog) -> None:
+    start = datetime(2024, 6, 20, tzinfo=timezone.utc)
+    order = [(i * 7919) % 600 for i in range(600)]  # every age once, shuffled
+    items = "".join(
+        f"<item><title>Kabar {age}</title><guid>g{age}</guid>"
+        f"<pubDate>{(start - timedelta(hours=age)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+        f"<description>Warga kampung {age} melaporkan banjir.</description></item>" for age in order)
+    docs = read_bytes(rss_with("", items), "feed", "besar.xml")
+    assert MAX_ENTRIES == 500 and len(docs) == 500
+    assert {d.title for d in docs} == {f"Kabar {age}" for age in range(500)}
+    assert [d.title for d in docs] == [f"Kabar {age}" for age in order if age < 500]  # feed order kept
+    assert "600 entries; only the newest 500 are read" in caplog.text
+
+
+def test_impossible_dates_become_none_and_never_raise() -> None:
+    dates = ["0000-00-00T00:00:00Z", "9999-12-31T23:59:59-23:00", "0001-01-01T00:00:00+05:00",
+             "Fri, 31 Dec 2999 23:59:59 GMT", "Mon, 31 Feb 2024 08:00:00 GMT", "1969-07-20T20:17:00Z"]
+    items = "".join(f"<item><title>T{i}</title><pubDate>{d}</pubDate><description>Teks nomor {i}.</description></item>"
+                    for i, d in enumerate(dates))
+    docs = read_bytes(rss_with("", items), "feed", "tanggal.xml")
+    assert [d.published for d in docs] == [None] * len(dates)
+
+
+def test_plausible_dates() -> None:
+    now = datetime.now(timezone.utc)
+    assert plausible(now) == now and plausible(datetime(2001, 1, 1)) == datetime(2001, 1, 1)
+    assert plausible(now + timedelta(days=2)) is None and plausible(datetime(1960, 1, 1, tzinfo=timezone.utc)) is None
+    assert plausible(datetime.max) is None and plausible(None) is None
+
+
+def test_guids_that_are_not_urls_are_qualified_by_their_feed() -> None:
+    items = (f"<item><title>A</title><guid>123</guid><description><![CDATA[{BODY}]]></description></item>"
+             f"<item><title>B</title><guid>https://x.example/a/1</guid><description>Teks B di sini.</description></item>"
+             f"<item><title>C</title><guid>tag:x.example,2024:c</guid><description>Teks C di sini.</description></item>"
+             f"<item><title>D</title><description>Teks D tanpa guid.</description></item>")
+    one = read_bytes(rss_with("", items), "feed", "satu.xml")
+    two = read_bytes(rss_with("", items), "feed", "dua.xml")
+    assert [d.id for d in one] == ["satu.xml#123", "https://x.example/a/1", "tag:x.example,2024:c", one[3].id]
+    assert one[3].id.startswith("sha1:") and one[3].id != two[3].id  # the same text in two feeds
+    assert one[0].id != two[0].id  # "123" in two feeds is two articles
+
+
+def test_tame_removes_misleading_characters_and_cuts_monsters() -> None:
+    doc = tame(Document(
+        source="x", text="Laporan \u202egnp.exe\u202c ada\x00 di\x07 sini\ud800.\n\n" + "w" * 5000 + " akhir.",
+        title="Judul \u2066terbalik\u2069 " + "panjang " * 100, outlet="Kabar\x00 \u202ePalsu\n\nHarian",
+        url="javascript:alert(1)", published=datetime(9999, 12, 31, tzinfo=timezone.utc), language="<script>",
+        id="id\x00" + "x" * 1000))
+    assert doc.text.startswith("Laporan gnp.exe ada di sini.\n\n")
+    assert max(len(w) for w in doc.text.split()) == MAX_WORD_CHARS + 1 and "…" in doc.text
+    assert doc.title.startswith("Judul terbalik panjang") and len(doc.title) <= 300 and doc.title.endswith("…")
+    assert doc.outlet == "Kabar PalsuHarian".replace("PalsuHarian", "Palsu Harian")
+    assert doc.url is None and doc.published is None and doc.language is None
+    assert doc.id.startswith("sha1:") and len(doc.id) == 45
+
+
+def test_tame_caps_the_text_at_a_paragraph() -> None:
+    paragraph = "Warga mengungsi ke masjid terdekat karena air terus naik. " * 20
+    doc = tame(Document(source="x", text="\n\n".join([paragraph] * 200)))
+    assert len(doc.text) <= MAX_TEXT_CHARS and doc.text.endswith(paragraph.strip())
+
+
+@pytest.mark.parametrize("url, safe", [
+    ("https://x.example/a", True), ("http://127.0.0.1:8000/a", True), ("javascript:alert(1)", False),
+    ("data:text/html,<script>", False), ("file:///etc/passwd", False), ("vbscript:x", False), ("//x.example/a", False),
+    ("https://x.example/" + "a" * 3000, False), ("http://x.example/a\nb", False), (" https://x.example/a ", True),
+])
+def test_only_http_links_are_kept(url, safe) -> None:
+    assert (safe_url(url) is not None) is safe
+
+
+def test_valid_utf8_wins_over_a_declared_single_byte_charset() -> None:
+    text = "Rapat dewan – “zona” café"
+    assert decode(text.encode("utf-8"), "x", "iso-8859-1") == text
+    assert decode(text.encode("utf-8"), "x", "windows-1252") == text
+    assert decode("café à Cirebon".encode("latin-1"), "x", "iso-8859-1") == "café à Cirebon"
+    assert decode("café à Cirebon".encode("latin-1"), "x", "utf-8") == "café à Cirebon"
+
+
+def test_html_to_text_keeps_text_only() -> None:
+    fragment = ("<p onclick=\"alert(1)\">Satu &amp; dua.</p><script>alert('x')</script><style>p{}</style>"
+                "<template><p>templat</p></template><textarea>area</textarea><iframe>bingkai</iframe>"
+                "<svg><text>gambar</text></svg><noscript>tanpa</noscript><title>judul</title>"
+                "<p><a href=\"javascript:alert(2)\">Tautan</a> <img src=\"http://127.0.0.1:1/beacon\">tiga.</p>")
+    assert html_to_text(fragment) == "Satu & dua.\n\nTautan tiga."
+    assert html_to_text("a &amp; b") == "a & b"
+    assert html_to_text("<p>a</p><!-- <p>komentar</p> -->") == "a"
+
+
+def test_jsonl_fields_are_tamed(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    record = {"text": "Isi \u202eberita\u202c yang cukup panjang untuk dibaca.", "url": "javascript:alert(1)",
+              "title": "<b>Judul</b>\x00", "published": "0000-01-01", "language": "<script>", "outlet": "O\u202eutlet"}
+    path.write_text(json.dumps(record) + "\n", "utf-8")
+    doc = read_one(path)
+    assert doc.text == "Isi berita yang cukup panjang untuk dibaca."
+    assert doc.url is None and doc.published is None and doc.language is None
+    assert doc.title == "<b>Judul</b>" and doc.outlet == "Outlet"  # text, escaped when rendered
+
+
+def test_a_page_claiming_a_javascript_address_keeps_the_fetched_one(http_server) -> None:
+    body = "".join(f"<p>{s}</p>" for s in [ID_QUOTE * 3, ID_FIRST + " " + ID_LAST + ".", ID_QUOTE + " " + ID_LAST])
+    page = (f'<html><head><title>{ID_TITLE}</title><link rel="canonical" href="javascript:alert(1)">'
+            f'<meta property="og:url" content="file:///etc/passwd"></head><body><article><h1>{ID_TITLE}</h1>'
+            f"{body}</article></body></html>")
+    url = http_server.route("/halaman", body=page.encode(), headers={"Content-Type": "text/html; charset=utf-8"})
+    doc = read_one(url, limits=FAST)
+    assert doc.url == url
+
+
+def test_text_that_is_only_control_characters_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.txt"
+    path.write_text("\x01\x02 \u202e \x07\n", "utf-8")
+    with pytest.raises(InputError, match="no text left"):
+        read(path)
+
+
+# --- ingest: one source's surprise stays its own ---------------------------------------------
+
+
+def test_an_unexpected_exception_fails_only_its_source(http_server, monkeypatch) -> None:
+    from digest import ingest as ingest_module
+    from digest.ingest import Source, ingest
+
+    real = ingest_module.read_bytes
+
+    def explosive(data, kind, source, **kwargs):
+        if source.endswith("/meledak.xml"):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(data, kind, source, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "read_bytes", explosive)
+    feed = (FEEDS / "id_feed.xml").read_bytes()
+    good = http_server.route("/baik.xml", body=feed, headers={"Content-Type": "application/rss+xml"})
+    bad = http_server.route("/meledak.xml", body=feed, headers={"Content-Type": "application/rss+xml"})
+    results = ingest([Source("Baik", good), Source("Meledak", bad)], {}, timezone.utc, FAST, full_text=False)
+    assert [r.report.status for r in results] == ["ok", "failed"]
+    assert "unexpected error" in results[1].report.error and "RecursionError" in results[1].report.error
+
+
+def test_pages_of_an_internal_feed_may_be_internal_and_of_a_public_one_not(http_server, monkeypatch) -> None:
+    from digest import ingest as ingest_module
+    from digest.ingest import Source, ingest, is_public_url
+
+    assert not is_public_url(http_server.url) and not is_public_url("http://localhost:8000/")
+    assert not is_public_url("http://intranet/feed") and not is_public_url("http://[::1]/")
+    assert not is_public_url("http://10.0.0.7/") and not is_public_url("http://printer.local/")
+    assert is_public_url("http://93.184.215.14/") and is_public_url("https://news.example.org/", resolve=False)
+    teaser = ("<item><title>Banjir</title><link>{base}/halaman</link>"
+              "<description>Banjir rob merendam rumah warga.</description></item>")
+    page = (PAGES / "id_article.html").read_bytes()
+    http_server.route("/halaman", body=page)
+    url = http_server.route("/umpan.xml", body=rss_with("", teaser.format(base=http_server.url)),
+                            headers={"Content-Type": "application/rss+xml"})
+    (internal,) = ingest([Source("Dalam", url)], {}, timezone.utc, FAST)
+    assert http_server.count("/halaman") == 1 and len(internal.documents[0].text) > 500
+    monkeypatch.setattr(ingest_module, "is_public_url", lambda u, resolve=True: u.endswith("/umpan.xml"))
+    (public,) = ingest([Source("Luar", url)], {}, timezone.utc, FAST)
+    assert public.public and public.documents[0].url is None  # the internal link is dropped
+    assert http_server.count("/halaman") == 1  # and never fetched
+
+
+def test_a_page_declaring_entities_is_read_without_expanding_them(http_server) -> None:
+    """Pages go to lxml's HTML parser (via trafilatura), which never expands DTD entities."""
+    laughs = "".join(f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, 9))
+    page = (f'<?xml version="1.0"?><!DOCTYPE html [<!ENTITY l0 "lol">{laughs}'
+            f'<!ENTITY xxe SYSTEM "file:///etc/passwd">]><html><head><title>{ID_TITLE}</title></head><body><article>'
+            f"<h1>{ID_TITLE}</h1><p>{ID_FIRST} &l8; &xxe;.</p><p>{ID_QUOTE}</p><p>{ID_QUOTE} {ID_LAST}</p>"
+            "</article></body></html>")
+    url = http_server.route("/entitas.html", body=page.encode(), headers={"Content-Type": "text/html"})
+    doc = read_one(url, limits=FAST)
+    assert len(doc.text) < 2000 and "root:" not in doc.text and "lollol" not in doc.text
