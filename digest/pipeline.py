@@ -57,8 +57,8 @@ def build_story_briefing(request: StoryRequest) -> Briefing:
     """Read every input, clean it, and summarize all articles as one story."""
     articles: list[Article] = []
     reports: list[SourceReport] = []
-    for raw in request.inputs:
-        found, report = _read_source(InputSpec.parse(raw), request.tz, request.limits)
+    for spec in unique_inputs(request.inputs):
+        found, report = _read_source(spec, request.tz, request.limits)
         articles.extend(a for a in found if a.id not in {b.id for b in articles})
         reports.append(report)
     if not articles:
@@ -70,6 +70,24 @@ def build_story_briefing(request: StoryRequest) -> Briefing:
         stories=(story,),
         sources=tuple(reports),
     )
+
+
+def unique_inputs(inputs: Sequence[str]) -> list[InputSpec]:
+    """Each input once; where one is given both named and unnamed (`NAME=a.txt *.txt`), the name wins."""
+    specs = [InputSpec.parse(raw) for raw in inputs]
+    named = {_input_key(s) for s in specs if s.name}
+    unique, seen = [], set()
+    for spec in specs:
+        key = _input_key(spec)
+        if key in seen or (spec.name is None and key in named):
+            continue
+        seen.add(key)
+        unique.append(spec)
+    return unique
+
+
+def _input_key(spec: InputSpec) -> str:
+    return spec.target if spec.is_url else str(Path(spec.target).expanduser().resolve())
 
 
 def _read_source(spec: InputSpec, tz: tzinfo, limits: FetchLimits) -> tuple[list[Article], SourceReport]:

@@ -184,3 +184,16 @@ def test_story_from_urls_served_locally(tmp_path, seed_paths, http_server):
     text = json.dumps(story["summary"], ensure_ascii=False)
     for debris in ("Baca juga", "WhatsApp", "Redaktur", "Sputnik/"):
         assert debris not in text
+
+
+def test_an_input_given_named_and_unnamed_is_read_once_under_its_name(tmp_path, seed_paths):
+    """The README's example names seed 001 and also passes it in the glob."""
+    out = tmp_path / "o"
+    args = ["story", f"VOA Indonesia={seed_paths[1]}", *map(str, seed_paths), "--out", str(out), "--format", "json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    brief = json.loads((out / "briefing.json").read_text("utf-8"))
+    (story,) = brief["stories"]
+    assert len(story["articles"]) == 5
+    assert "VOA Indonesia" in story["outlets"] and seed_paths[1].stem not in story["outlets"]
+    assert len(brief["sources"]) == 5
