@@ -23,7 +23,8 @@ from .extract import split_dateline
 from .language import Language
 from .similarity import cosine, terms
 
-_TERMINAL = re.compile(r"[.!?…。！？؟।][\"'”’»)\]]*$")
+# A line or sentence that ends like a statement (closing quotes and brackets allowed).
+TERMINAL = re.compile(r"[.!?…。！？؟।][\"'”’»)\]]*$")
 _TRUNCATED = re.compile(r"\w\s*(\.\.\.|…)\s*$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
 _CREDIT_WORDS = r"foto|photo|via|pool|dok|dokumentasi|istimewa|getty|file|courtesy|handout"
@@ -134,7 +135,7 @@ def _shape_debris(text: str, next_text: str) -> str | None:
         return "nav"
     if _TRUNCATED.search(text):
         return "teaser"
-    if _CAPTION_CREDIT.search(text) or (not _TERMINAL.search(text) and _SLASH_CREDIT.search(text)):
+    if _CAPTION_CREDIT.search(text) or (not TERMINAL.search(text) and _SLASH_CREDIT.search(text)):
         return "caption"
     if next_text and len(next_text) < len(text) and text.endswith(next_text) and len(next_text) > 10:
         return "nav"  # a breadcrumb: "HomeNewsTitle" above "Title"
@@ -144,7 +145,7 @@ def _shape_debris(text: str, next_text: str) -> str | None:
 def _is_body(text: str, lang: Language) -> bool:
     text = _EDITOR_MARK.sub("", text)
     words = lang.words(text)
-    if len(words) < MIN_BODY_WORDS or not _TERMINAL.search(text):
+    if len(words) < MIN_BODY_WORDS or not TERMINAL.search(text):
         return False
     if not lang.stop_words:
         return True

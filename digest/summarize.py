@@ -26,6 +26,7 @@ import numpy
 import yaml
 from scipy import sparse
 
+from .clean import TERMINAL
 from .language import Language, get_language
 from .models import Article, SummarySentence
 from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, term_matrix
@@ -47,7 +48,6 @@ SAME_SENTENCE = 0.8
 # A candidate this similar (stemmed cosine) to a picked sentence repeats it (and so does one
 # with too few content stems new to the summary: Weights.novelty).
 REDUNDANT = 0.5
-_TERMINAL = re.compile(r"[.!?…。！？؟।][\"'”’»)\]]*$")
 _CLOSERS = "\"'”’»)]"
 
 
@@ -131,7 +131,7 @@ def is_candidate(text: str, lang: Language) -> bool:
     to the reader, a caption or credit, or a promo (patterns in data/summary.yaml)."""
     if not MIN_WORDS <= len(lang.words(text)) <= MAX_WORDS:
         return False
-    if not _TERMINAL.search(text) or text.rstrip(_CLOSERS).endswith("?"):
+    if not TERMINAL.search(text) or text.rstrip(_CLOSERS).endswith("?"):
         return False
     return not any(pattern.search(text) for pattern in _patterns(lang.code).debris)
 
