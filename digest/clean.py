@@ -102,28 +102,42 @@ def _boilerplate() -> dict:
     return yaml.safe_load(resources.files("digest.data").joinpath("boilerplate.yaml").read_text("utf-8"))
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """Ordered (reason, pattern) rules of one kind, and all of them as one alternation:
+    one search rules out the many lines no rule matches."""
+
+    rules: tuple[tuple[str, re.Pattern], ...]
+    any: re.Pattern
+
+    def match(self, text: str) -> str | None:
+        if not self.any.search(text):
+            return None
+        return next((reason for reason, pattern in self.rules if pattern.search(text)), None)
+
+
 @lru_cache(maxsize=None)
-def _rules(code: str) -> dict[str, list[tuple[str, re.Pattern]]]:
+def _rules(code: str) -> dict[str, _Rules]:
     """Compiled patterns of the language plus the common ones, by kind (line/end/sentence)."""
     data = _boilerplate()
-    rules: dict[str, list[tuple[str, re.Pattern]]] = {"line": [], "end": [], "sentence": []}
+    found: dict[str, list[tuple[str, str]]] = {"line": [], "end": [], "sentence": []}
     for section in (data.get("common", {}), data.get(code, {})):
         for kind, reasons in section.items():
             for reason, patterns in reasons.items():
-                rules[kind].extend((reason, re.compile(p, re.I)) for p in patterns)
-    return rules
-
-
-def _match(rules: list[tuple[str, re.Pattern]], text: str) -> str | None:
-    return next((reason for reason, pattern in rules if pattern.search(text)), None)
+                found[kind].extend((reason, p) for p in patterns)
+    return {
+        kind: _Rules(tuple((reason, re.compile(p, re.I)) for reason, p in pairs),
+                     re.compile("|".join(f"(?:{p})" for _, p in pairs) or "(?!)", re.I))
+        for kind, pairs in found.items()
+    }
 
 
 def _classify(line: _Line, lang: Language, rules: dict, next_text: str) -> None:
     text = line.text
-    reason = _match(rules["line"], text) or _shape_debris(text, next_text)
+    reason = rules["line"].match(text) or _shape_debris(text, next_text)
     if reason:
         line.kind, line.reason = "drop", reason
-    elif (end := _match(rules["end"], text)) is not None:
+    elif (end := rules["end"].match(text)) is not None:
         line.kind, line.reason = "end", end
     elif _is_body(text, lang):
         line.kind = "body"
@@ -244,7 +258,7 @@ def _body(lines: list[_Line], lang: Language, rules: dict) -> tuple[list[str], l
             continue
         kept = []
         for sentence in lang.split_sentences(line.text):
-            reason = _match(rules["sentence"], sentence)
+            reason = rules["sentence"].match(sentence)
             if reason:
                 dropped.append((sentence, reason))
             else:

@@ -16,9 +16,10 @@ from .clean import clean_text
 from .cluster import ClusterOptions, StorySeed, cluster
 from .config import Config
 from .extract import find_date, outlet_from_url
+from .features import article_features
 from .fetch import FetchLimits
 from .ingest import Source, SourceResult, ingest
-from .language import detect, get_language
+from .language import detect, detection_sample, get_language
 from .models import Article, Briefing, Document, SourceReport, Story
 from .readers import InputError, InputSpec, read_input
 from .render import (
@@ -33,6 +34,7 @@ from .render import (
     write_briefing,
 )
 from .serialize import story_from_json, story_to_json
+from .stages import stage
 from .store import Store
 from .summarize import SummaryOptions, choose_headline, story_language, summarize
 from .syndication import find_copies
@@ -107,12 +109,14 @@ def _read_source(spec: InputSpec, tz: tzinfo, limits: FetchLimits) -> tuple[list
 
 def to_article(doc: Document, tz: tzinfo = timezone.utc) -> Article | None:
     """Clean a document into an Article, filling title, outlet, language and date."""
-    language = detect(doc.text, hint=doc.language)
+    with stage("language"):
+        language = detect(doc.text, hint=doc.language)
     cleaned = clean_text(doc.text, get_language(language), title=doc.title)
     if not cleaned.paragraphs:
         return None
-    if not doc.language:
-        language = detect(cleaned.text)  # the body alone is a cleaner signal than the page
+    if not doc.language and detection_sample(cleaned.text) != detection_sample(doc.text):
+        with stage("language"):
+            language = detect(cleaned.text)  # the body alone is a cleaner signal than the page
     dropped = [line for line, reason in cleaned.dropped if reason in ("caption", "repeated")]
     published = doc.published or find_date([*cleaned.header, *cleaned.paragraphs[:3], *dropped], tz)
     outlet = _outlet(doc, cleaned.dateline_outlet)
@@ -218,9 +222,12 @@ def run(config: Config, *, out: Path | None = None, formats: Sequence[str] | Non
 def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict: bool, now: datetime) -> RunResult:
     sources = [Source(f.name, f.url, f.language) for f in config.feeds]
     states = {s.name: store.feed_state(s.name) for s in sources}
-    results = ingest(sources, states, config.zone, config.fetch.limits(), config.fetch.concurrency)
+    with stage("read"):
+        results = ingest(sources, states, config.zone, config.fetch.limits(), config.fetch.concurrency)
     since = datetime.now(timezone.utc) - config.window if config.window else None
-    cleaned = [_clean_source(result, config.zone) for result in results]
+    known = _known_documents(store, results)
+    with stage("clean"):
+        cleaned = [_clean_source(result, config.zone, known) for result in results]
     reports = tuple(report for report, _ in cleaned)
     failed = [r for r in reports if r.status == "failed"]
     if strict and failed:
@@ -228,9 +235,12 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
     if len(failed) == len(reports):
         raise NothingToSummarize("every source failed")
     with store.transaction():
-        new = _store_articles(store, results, cleaned, since)
-        _cluster(store, new, config.window, since)
-    briefing = _daily_briefing(store, config, now, reports, since)
+        with stage("store"):
+            new = _store_articles(store, results, cleaned, since)
+        with stage("cluster"):
+            _cluster(store, new, config.window, since)
+    with stage("rank"):
+        briefing = _daily_briefing(store, config, now, reports, since)
     folder, written = _publish(store, config, briefing, out, formats)
     return RunResult(briefing, folder, written, len(new))
 
@@ -252,7 +262,8 @@ def _publish(store: Store, config: Config, briefing: Briefing, out: Path,
                  for row in store.recent_feed_items(FEED_ITEMS)]
         channel = RenderOptions(base_url=config.base_url, timezone=config.timezone)
         written["rss"] = out / "feed.xml"
-        write_atomic(written["rss"], render_rss(briefing, channel, items))
+        with stage("render rss"):
+            write_atomic(written["rss"], render_rss(briefing, channel, items))
     if "html" in formats:
         write_atomic(out / "index.html", render_index(config.title, _archive(out), feed="rss" in formats).encode())
     return folder, written
@@ -271,16 +282,24 @@ def _archive(out: Path) -> list[ArchiveEntry]:
     return entries
 
 
-def _clean_source(result: SourceResult, tz: tzinfo) -> tuple[SourceReport, list[Article]]:
-    """The source's articles after cleaning; a source whose documents all clean away failed."""
-    articles, errors = _clean_documents(result.documents, tz)
+def _known_documents(store: Store, results: Sequence[SourceResult]) -> set[str]:
+    """Ids and URLs of the documents whose article an earlier run stored: nothing to redo."""
+    documents = [doc for result in results for doc in result.documents]
+    return store.known([d.id for d in documents if d.id], [d.url for d in documents if d.url])
+
+
+def _clean_source(result: SourceResult, tz: tzinfo, known: set[str]) -> tuple[SourceReport, list[Article]]:
+    """The source's new articles after cleaning (those stored before are skipped); a source
+    whose documents all clean away failed."""
+    fresh = [d for d in result.documents if not ({d.id, d.url} & known)]
+    articles, errors = _clean_documents(fresh, tz)
     report = result.report
-    if result.documents and not articles:
+    if fresh and not articles:
         reason = f"no article could be cleaned ({errors[0]})" if errors else "no article text found"
         report = SourceReport(report.name, "failed", 0, reason)
         log.warning("%s: %s", report.name, report.error)
     elif report.status == "ok":
-        report = SourceReport(report.name, "ok", len(articles))
+        report = SourceReport(report.name, "ok", len(articles) + len(result.documents) - len(fresh))
     return report, articles
 
 
@@ -310,15 +329,27 @@ def _store_articles(store: Store, results: Sequence[SourceResult],
         new.extend(a for a in articles if store.add_article(a))
     fresh = {a.id for a in new}
     earlier = [a for a in store.articles_seen_since(since) if a.id not in fresh]
-    for copy, original in find_copies(new, earlier).items():
+    with stage("copies"):
+        copies = find_copies(new, earlier)
+    for copy, original in copies.items():
         store.mark_duplicate(copy, original)
     return new
 
 
 def _cluster(store: Store, new: Sequence[Article], window: timedelta | None, since: datetime | None) -> None:
-    """Assign new articles to the window's stories, or to new stories."""
+    """Assign new articles to the window's stories, or to new stories. Each article's
+    features are computed once and stored for the runs after this one."""
+    options = ClusterOptions(window=window)
+    fingerprint = options.weights.fingerprint()
     seeds = [StorySeed(sid, tuple(store.story_articles(sid))) for sid in store.stories_updated_since(since)]
-    for assignment in cluster(list(new), seeds, ClusterOptions(window=window)):
+    articles = [*new, *(a for seed in seeds for a in seed.articles)]
+    features = store.features((a.id for a in articles), fingerprint)
+    if missing := [a for a in articles if a.id not in features]:
+        with stage("features"):
+            fresh = {a.id: article_features(a, options.weights) for a in missing}
+        store.save_features(fresh, fingerprint)
+        features |= fresh
+    for assignment in cluster(list(new), seeds, options, features):
         sid = assignment.story_id or story_id([min(assignment.articles, key=_chronological).id])
         store.add_to_story(sid, [a.id for a in assignment.articles])
 
@@ -337,11 +368,12 @@ def _daily_briefing(store: Store, config: Config, now: datetime, reports: tuple[
     if config.briefing.max_stories:
         candidates = candidates[: config.briefing.max_stories]
     options = SummaryOptions(config.summary.algorithm, config.summary.sentences, config.summary.max_words)
-    stories = tuple(
-        Story(sid, choose_headline(articles), summarize(articles, options), tuple(articles),
-              story_language(articles), tuple(sorted(copies.items())), _change(sid, articles, previous))
-        for sid, articles, copies in candidates
-    )
+    with stage("summarize"):
+        stories = tuple(
+            Story(sid, choose_headline(articles), summarize(articles, options), tuple(articles),
+                  story_language(articles), tuple(sorted(copies.items())), _change(sid, articles, previous))
+            for sid, articles, copies in candidates
+        )
     return Briefing(config.title, now, stories, reports)
 
 

@@ -32,6 +32,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .models import Article, Briefing, Story, SummarySentence
 from .serialize import aware, render_json
+from .stages import stage
 
 FORMATS = ("html", "pdf", "rss", "json")
 FILENAMES = {"html": "briefing.html", "pdf": "briefing.pdf", "rss": "feed.xml", "json": "briefing.json"}
@@ -407,6 +408,7 @@ def write_briefing(
     written: dict[str, Path] = {}
     for name in wanted:
         path = Path(out_dir) / FILENAMES[name]
-        write_atomic(path, _RENDERERS[name](briefing, options))
+        with stage(f"render {name}"):
+            write_atomic(path, _RENDERERS[name](briefing, options))
         written[name] = path
     return written

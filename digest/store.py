@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from courlan import normalize_url
 
+from .features import Features
 from .models import Article
 
 MIGRATIONS: tuple[str, ...] = (
@@ -60,6 +61,13 @@ MIGRATIONS: tuple[str, ...] = (
         message_id TEXT, attempted_at TEXT NOT NULL
     );
     CREATE INDEX deliveries_brief ON deliveries(brief_date);
+    """,
+    # 3: what clustering computed for each article (digest.features), so it is done once.
+    """
+    CREATE TABLE article_features (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id), fingerprint TEXT NOT NULL,
+        features TEXT NOT NULL
+    );
     """,
 )
 
@@ -181,6 +189,32 @@ class Store:
         )
         return article.id
 
+    def known(self, ids: Iterable[str], urls: Iterable[str]) -> set[str]:
+        """Those of `ids` and `urls` whose article is stored already (a URL by its canonical key)."""
+        found: set[str] = set()
+        for chunk in _chunks(list(ids)):
+            found.update(r[0] for r in self.db.execute(f"SELECT id FROM articles WHERE id IN ({_marks(chunk)})", chunk))
+        keys = {url_key(url): url for url in urls}
+        for chunk in _chunks(list(keys)):
+            rows = self.db.execute(f"SELECT url_key FROM articles WHERE url_key IN ({_marks(chunk)})", chunk)
+            found.update(keys[r[0]] for r in rows)
+        return found
+
+    def features(self, article_ids: Iterable[str], fingerprint: str) -> dict[str, Features]:
+        """Stored features of these articles made with `fingerprint` (others must be redone)."""
+        found = {}
+        for chunk in _chunks(list(article_ids)):
+            rows = self.db.execute(
+                f"SELECT article_id, features FROM article_features WHERE fingerprint = ? AND article_id IN ({_marks(chunk)})",
+                [fingerprint, *chunk])
+            found.update((row[0], Features.from_json(row[1])) for row in rows)
+        return found
+
+    def save_features(self, features: Mapping[str, Features], fingerprint: str) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO article_features (article_id, fingerprint, features) VALUES (?, ?, ?)",
+            [(article_id, fingerprint, f.to_json()) for article_id, f in features.items()])
+
     def mark_duplicate(self, article_id: str, original_id: str) -> None:
         self.db.execute("UPDATE articles SET duplicate_of = ? WHERE id = ?", (original_id, article_id))
 
@@ -289,6 +323,12 @@ class Store:
 
 def _marks(values: list) -> str:
     return ",".join("?" * len(values))
+
+
+def _chunks(values: list, size: int = 500) -> Iterator[list]:
+    """Slices short enough for SQLite's limit on variables per statement."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def _now() -> str:

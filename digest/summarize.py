@@ -31,7 +31,7 @@ from .language import Language, get_language
 from .models import Article, SummarySentence
 from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, term_matrix
 from .similarity import cosine, terms
-from .syndication import COPY_SIMILARITY, shingles
+from .syndication import COPY_SIMILARITY, jaccard, shingles
 
 __all__ = ["ALGORITHMS", "SummaryOptions", "UnknownAlgorithm", "summarize", "choose_headline",
            "story_language", "is_heading"]
@@ -195,11 +195,11 @@ def independent_reports(articles: Sequence[Article]) -> numpy.ndarray:
     originals: list[int] = []
     for i in order:
         for j in originals:
-            small, large = sorted((len(sets[i]), len(sets[j])))
+            small, large = sorted((sets[i].size, sets[j].size))
             # Jaccard is at most small / large: most pairs need no set operation at all.
             if not small >= COPY_SIMILARITY * large > 0:
                 continue
-            if len(sets[i] & sets[j]) / len(sets[i] | sets[j]) >= COPY_SIMILARITY:
+            if jaccard(sets[i], sets[j]) >= COPY_SIMILARITY:
                 reports[i] = j
                 break
         else:

@@ -2,26 +2,50 @@
 
 A copy is credited like any article but is not an independent report. Candidates come from
 MinHash LSH over word 5-shingles (sub-linear in the number of stored articles); each is
-confirmed with the exact Jaccard similarity of the shingle sets.
+confirmed with the exact Jaccard similarity of the shingle sets. Shingles are 64-bit hashes
+made with numpy, and signatures are computed from them in one array operation: hashing
+strings one by one in Python cost more than everything else here.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
+
+import numpy as np
 
 from .models import Article
 
 COPY_SIMILARITY = 0.7  # Jaccard of 5-shingles: light edits (a dateline, a byline) stay above it
 _PERMUTATIONS = 64
 _WORD = re.compile(r"\w+")
+_BASE = np.uint64(1_000_003)  # of the polynomial that hashes a run of word hashes
+_MERSENNE = np.uint64((1 << 61) - 1)
+_MAX_HASH = np.uint64((1 << 32) - 1)
 
 
-def shingles(text: str, size: int = 5) -> set[str]:
+def shingles(text: str, size: int = 5) -> np.ndarray:
+    """The text's word `size`-shingles as sorted unique 64-bit hashes; a text shorter
+    than `size` words is one shingle."""
     words = _WORD.findall(text.lower())
-    if len(words) < size:
-        return {" ".join(words)} if words else set()
-    return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
+    if not words:
+        return np.empty(0, dtype=np.uint64)
+    ids = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    width = min(size, len(ids))
+    count = len(ids) - width + 1
+    hashes = np.zeros(count, dtype=np.uint64)
+    for offset in range(width):  # wraps around 2**64, as a hash may
+        hashes = hashes * _BASE + ids[offset:offset + count]
+    return np.unique(hashes)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard similarity of two shingle sets from shingles()."""
+    if not a.size or not b.size:
+        return 0.0
+    shared = np.intersect1d(a, b, assume_unique=True).size
+    return shared / (a.size + b.size - shared)
 
 
 def find_copies(articles: Sequence[Article], earlier: Sequence[Article] = ()) -> dict[str, str]:
@@ -32,16 +56,22 @@ def find_copies(articles: Sequence[Article], earlier: Sequence[Article] = ()) ->
     """
     from datasketch import MinHash, MinHashLSH  # heavy import, needed only here
 
+    if not articles:
+        return {}
     lsh = MinHashLSH(threshold=COPY_SIMILARITY, num_perm=_PERMUTATIONS)
-    sets: dict[str, set[str]] = {}
+    template = MinHash(num_perm=_PERMUTATIONS)
+    a, b = (np.asarray(p, dtype=np.uint64) for p in template.permutations)
+    sets: dict[str, np.ndarray] = {}
     copies: dict[str, str] = {}
     for article in [*earlier, *sorted(articles, key=_published)]:
         shingle_set = shingles(article.text)
-        if not shingle_set or article.id in sets:
+        if not shingle_set.size or article.id in sets:
             continue
-        signature = MinHash(num_perm=_PERMUTATIONS)
-        signature.update_batch([s.encode() for s in shingle_set])
-        original = _original(article, shingle_set, lsh.query(signature), sets, copies)
+        low = (shingle_set ^ (shingle_set >> np.uint64(32))) & _MAX_HASH
+        values = ((np.outer(low, a) + b) % _MERSENNE & _MAX_HASH).min(axis=0)
+        signature = MinHash(num_perm=_PERMUTATIONS, hashvalues=values, permutations=template.permutations,
+                            scheme=template.scheme)
+        original = _original(shingle_set, lsh.query(signature), sets, copies)
         if original:
             copies[article.id] = original
         sets[article.id] = shingle_set
@@ -49,11 +79,10 @@ def find_copies(articles: Sequence[Article], earlier: Sequence[Article] = ()) ->
     return {k: v for k, v in copies.items() if k in {a.id for a in articles}}
 
 
-def _original(article: Article, shingle_set: set[str], candidates: list[str],
-              sets: dict[str, set[str]], copies: dict[str, str]) -> str | None:
+def _original(shingle_set: np.ndarray, candidates: list[str], sets: dict[str, np.ndarray],
+              copies: dict[str, str]) -> str | None:
     for candidate in sorted(candidates):
-        other = sets[candidate]
-        if len(shingle_set & other) / len(shingle_set | other) >= COPY_SIMILARITY:
+        if jaccard(shingle_set, sets[candidate]) >= COPY_SIMILARITY:
             return copies.get(candidate, candidate)  # a copy of a copy credits the first
     return None
 

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest.cluster import Assignment, ClusterOptions, StorySeed, cluster, name_key
+from digest.cluster import Assignment, ClusterOptions, StorySeed, cluster
+from digest.features import Features, article_features, name_key
 from digest.models import Article
 from digest.pipeline import to_article
 from digest.readers import InputSpec, read_input
@@ -157,3 +158,20 @@ def test_bcubed_scores_known_cases(evaluation):
     assert (precision, recall) == (0.5, 1.0) and f1 == pytest.approx(2 / 3)
     precision, recall, _ = evaluation.bcubed([1, 2, 3], ["a", "a", "b"])
     assert (precision, recall) == (1.0, pytest.approx(2 / 3))
+
+
+def test_batches_grow_the_stories_of_earlier_batches(evaluation):
+    """New articles are grouped in chronological batches against the stories so far: with
+    batches of 25, MultiLing English's ten events are still found whole."""
+    articles, gold = evaluation.load("multiling-english")
+    whole = cluster(articles)
+    batched = cluster(articles, options=ClusterOptions(batch=25))
+    story = {id(a): number for number, group in enumerate(batched) for a in group.articles}
+    assert evaluation.bcubed([story[id(a)] for a in articles], gold)[2] >= 0.97
+    assert stories(batched) == stories(whole)
+
+
+def test_stored_features_give_the_same_stories_as_fresh_ones():
+    articles = [FLOOD_A, FLOOD_B, FLOOD_EN, RATES_A, RATES_B]
+    stored = {a.id: Features.from_json(article_features(a).to_json()) for a in articles}
+    assert stories(cluster(articles, features=stored)) == stories(cluster(articles))

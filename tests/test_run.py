@@ -12,6 +12,10 @@ import yaml
 from click.testing import CliRunner
 
 from digest.cli import cli
+from digest.config import load_config
+from digest.pipeline import run
+from digest.readers import InputSpec, read_input
+from digest.stages import StageClock
 from newsroom import FLOOD, RATES
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
@@ -64,6 +68,26 @@ def test_a_rerun_with_unchanged_sources_adds_nothing_and_keeps_story_ids(demo):
     assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 21
     assert db.execute("SELECT COUNT(*) FROM story_articles").fetchone()[0] == 21
     assert db.execute("SELECT COUNT(DISTINCT story_id) FROM story_articles").fetchone()[0] == 7
+    # Each article's clustering features were computed once and kept for later runs.
+    assert db.execute("SELECT COUNT(DISTINCT article_id) FROM article_features").fetchone()[0] == 21
+
+
+def test_a_rerun_cleans_nothing_it_stored_before_and_reports_every_stage(tmp_path):
+    shutil.copytree(DEMO, tmp_path / "examples" / "demo")
+    config = load_config(tmp_path / "examples" / "demo" / "feeds.yaml")
+    with StageClock() as first:
+        run(config, formats=["json"])
+    with StageClock() as second:
+        result = run(config, formats=["json"])
+    assert {"read", "clean", "language", "store", "copies", "features", "cluster", "rank", "summarize",
+            "render json"} <= set(first.costs)
+    assert first.costs["language"].calls >= 21 and "features" in first.costs
+    # Documents with an id or URL are known without cleaning them; plain text files are not.
+    anonymous = [d for f in config.feeds for d in read_input(InputSpec(str(f.url), f.name)) if not (d.id or d.url)]
+    assert 0 < second.costs["language"].calls <= len(anonymous) < first.costs["language"].calls
+    assert "features" not in second.costs  # every article's features were stored
+    assert result.new_articles == 0 and [s.articles for s in result.briefing.sources if s.status == "ok"]
+    assert sum(s.articles for s in result.briefing.sources) == 21  # still reported as read
 
 
 # --- feeds served over HTTP -------------------------------------------------------------

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from digest.features import article_features
 from digest.models import Article
 from digest.store import MIGRATIONS, FeedState, Store, StoreError, content_hash, url_key
 
@@ -105,3 +106,20 @@ def test_runs_are_recorded(store):
     store.finish_run(run, "ok", {"stories": 2})
     assert store.last_run()["id"] == run
     assert store.last_run("failed") is None
+
+
+def test_features_are_kept_per_fingerprint(store):
+    article = Article(id="a", title="Banjir di Semarang", text="Banjir rob merendam Tanjung Mas, Semarang.",
+                      outlet="Kabar", language="id", source="a")
+    store.add_article(article)
+    features = article_features(article)
+    store.save_features({"a": features}, "v1:x")
+    assert store.features(["a", "b"], "v1:x") == {"a": features}
+    assert store.features(["a"], "v2:y") == {}  # made another way: to be redone
+
+
+def test_known_documents_by_id_or_canonical_url(store):
+    store.add_article(Article(id="x1", title="t", text="Teks.", outlet="K", language="id", source="s",
+                              url="https://kabar.example/a?utm_source=rss"))
+    assert store.known(["x1", "x2"], ["https://kabar.example/a", "https://kabar.example/b"]) == {
+        "x1", "https://kabar.example/a"}

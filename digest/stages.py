@@ -1,0 +1,119 @@
+"""What each stage of a run costs: wall time, CPU time and peak memory.
+
+A caller that wants the figures (`digest run --timings`, benchmarks/bench.py) opens a
+StageClock around the run; code anywhere below marks its work with `stage("name")`, which
+does nothing when no clock is open, the normal case. Nested stages are exclusive: the time
+spent in "language" inside "clean" is charged to "language" only. Stages opened in worker
+threads are not counted (the clock belongs to the thread that opened it); their time goes
+to the stage that started the workers.
+"""
+
+from __future__ import annotations
+
+import resource
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+
+_PAGE = resource.getpagesize()
+_SAMPLE_SECONDS = 0.01
+
+
+@dataclass
+class StageCost:
+    wall: float = 0.0  # seconds
+    cpu: float = 0.0  # seconds of the whole process (all threads)
+    peak: int = 0  # highest resident memory seen during the stage, bytes
+    calls: int = 0
+
+
+def resident_bytes() -> int:
+    """Resident memory of this process now (Linux /proc); the peak so far elsewhere."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return peak_bytes()
+
+
+def peak_bytes() -> int:
+    """Highest resident memory of this process since it started."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+class StageClock:
+    """Collects StageCost per stage name while open (a context manager)."""
+
+    def __init__(self) -> None:
+        self.costs: dict[str, StageCost] = {}
+        self._stack: list[list] = []  # [name, wall started, cpu started]
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, name="stage-memory", daemon=True)
+        self._token = None
+
+    def __enter__(self) -> StageClock:
+        self._token = _CLOCK.set(self)
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._sampler.join()
+        _CLOCK.reset(self._token)
+
+    def enter(self, name: str) -> None:
+        self._pause()
+        self._stack.append([name, time.perf_counter(), time.process_time()])
+        self.cost(name).calls += 1
+        self._note_memory()
+
+    def leave(self) -> None:
+        self._note_memory()
+        self._pause()
+        self._stack.pop()
+        if self._stack:  # the enclosing stage runs again from now
+            self._stack[-1][1:] = [time.perf_counter(), time.process_time()]
+
+    def cost(self, name: str) -> StageCost:
+        return self.costs.setdefault(name, StageCost())
+
+    def _pause(self) -> None:
+        """Charge the running stage with its time since it last started."""
+        if self._stack:
+            name, wall, cpu = self._stack[-1]
+            cost = self.cost(name)
+            cost.wall += time.perf_counter() - wall
+            cost.cpu += time.process_time() - cpu
+
+    def _note_memory(self) -> None:
+        if self._stack:
+            cost = self.cost(self._stack[-1][0])
+            cost.peak = max(cost.peak, resident_bytes())
+
+    def _sample(self) -> None:
+        # Memory peaks inside a stage (a big matrix freed before it ends) need sampling.
+        while not self._stop.wait(_SAMPLE_SECONDS):
+            try:
+                self._note_memory()
+            except IndexError:  # the stage ended while we looked
+                continue
+
+
+_CLOCK: ContextVar[StageClock | None] = ContextVar("digest_stage_clock", default=None)
+
+
+@contextmanager
+def stage(name: str) -> Iterator[None]:
+    """Charge the enclosed work to stage `name` of the open StageClock, if any."""
+    clock = _CLOCK.get()
+    if clock is None:
+        yield
+        return
+    clock.enter(name)
+    try:
+        yield
+    finally:
+        clock.leave()
