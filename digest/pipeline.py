@@ -12,15 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from .clean import clean_text
+from .articles import CleanedSource, clean_documents, clean_sources
 from .cluster import ClusterOptions, StorySeed, cluster
 from .config import Config
-from .extract import find_date, outlet_from_url
 from .features import article_features
 from .fetch import FetchLimits
 from .ingest import Source, SourceResult, ingest
-from .language import detect, detection_sample, get_language
-from .models import Article, Briefing, Document, SourceReport, Story
+from .models import Article, Briefing, SourceReport, Story
 from .readers import InputError, InputSpec, read_input
 from .render import (
     ArchiveEntry,
@@ -99,56 +97,12 @@ def _read_source(spec: InputSpec, tz: tzinfo, limits: FetchLimits) -> tuple[list
     except InputError as exc:
         log.warning("%s", exc)
         return [], SourceReport(name, "failed", 0, str(exc))
-    articles, errors = _clean_documents(documents, tz)
+    articles, errors = clean_documents(documents, tz)
     if not articles:
         reason = f"no article could be cleaned ({errors[0]})" if errors else "no article text found"
         log.warning("%s: %s", name, reason)
         return [], SourceReport(name, "failed", 0, reason)
     return articles, SourceReport(name, "ok", len(articles))
-
-
-def to_article(doc: Document, tz: tzinfo = timezone.utc) -> Article | None:
-    """Clean a document into an Article, filling title, outlet, language and date."""
-    with stage("language"):
-        language = detect(doc.text, hint=doc.language)
-    cleaned = clean_text(doc.text, get_language(language), title=doc.title)
-    if not cleaned.paragraphs:
-        return None
-    if not doc.language and detection_sample(cleaned.text) != detection_sample(doc.text):
-        with stage("language"):
-            language = detect(cleaned.text)  # the body alone is a cleaner signal than the page
-    dropped = [line for line, reason in cleaned.dropped if reason in ("caption", "repeated")]
-    published = doc.published or find_date([*cleaned.header, *cleaned.paragraphs[:3], *dropped], tz)
-    outlet = _outlet(doc, cleaned.dateline_outlet)
-    # Without id or URL, the outlet is part of the identity: the same wire text from two
-    # outlets is two articles (one a recorded copy), not one.
-    fallback = "sha1:" + hashlib.sha1(f"{outlet}\n{cleaned.text}".encode()).hexdigest()[:16]
-    return Article(
-        id=doc.id or doc.url or fallback,
-        title=cleaned.title or _first_words(cleaned.paragraphs[0]),
-        text=cleaned.text,
-        outlet=outlet,
-        language=language,
-        source=doc.source,
-        url=doc.url,
-        published=published,
-    )
-
-
-def _outlet(doc: Document, dateline: str | None) -> str:
-    """Explicit or page metadata first, then the dateline, then the URL host or file name."""
-    if doc.outlet:
-        return doc.outlet
-    if dateline:
-        return dateline
-    if doc.url and (host := outlet_from_url(doc.url)):
-        return host
-    return Path(doc.source).stem or doc.source
-
-
-def _first_words(text: str, count: int = 12) -> str:
-    words = text.split()
-    return " ".join(words[:count]) + ("…" if len(words) > count else "")
 
 
 def make_story(articles: Sequence[Article], options: SummaryOptions, headline: str | None = None) -> Story:
@@ -182,6 +136,7 @@ def slugify(text: str, limit: int = 60) -> str:
 
 
 FEED_ITEMS = 100  # the rolling feed keeps this many newest items
+FEATURES = ClusterOptions().weights  # what articles' stored clustering features are made with
 
 
 class SourcesFailed(Exception):
@@ -227,8 +182,8 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
     since = datetime.now(timezone.utc) - config.window if config.window else None
     known = _known_documents(store, results)
     with stage("clean"):
-        cleaned = [_clean_source(result, config.zone, known) for result in results]
-    reports = tuple(report for report, _ in cleaned)
+        cleaned = clean_sources(results, config.zone, known, FEATURES)
+    reports = tuple(c.report for c in cleaned)
     failed = [r for r in reports if r.status == "failed"]
     if strict and failed:
         raise SourcesFailed("; ".join(f"{r.name}: {r.error}" for r in failed))
@@ -288,45 +243,17 @@ def _known_documents(store: Store, results: Sequence[SourceResult]) -> set[str]:
     return store.known([d.id for d in documents if d.id], [d.url for d in documents if d.url])
 
 
-def _clean_source(result: SourceResult, tz: tzinfo, known: set[str]) -> tuple[SourceReport, list[Article]]:
-    """The source's new articles after cleaning (those stored before are skipped); a source
-    whose documents all clean away failed."""
-    fresh = [d for d in result.documents if not ({d.id, d.url} & known)]
-    articles, errors = _clean_documents(fresh, tz)
-    report = result.report
-    if fresh and not articles:
-        reason = f"no article could be cleaned ({errors[0]})" if errors else "no article text found"
-        report = SourceReport(report.name, "failed", 0, reason)
-        log.warning("%s: %s", report.name, report.error)
-    elif report.status == "ok":
-        report = SourceReport(report.name, "ok", len(articles) + len(result.documents) - len(fresh))
-    return report, articles
-
-
-def _clean_documents(documents: Sequence[Document], tz: tzinfo) -> tuple[list[Article], list[str]]:
-    """Articles of the documents; one that breaks cleaning costs only itself."""
-    articles, errors = [], []
-    for doc in documents:
-        try:
-            article = to_article(doc, tz)
-        except Exception as exc:  # noqa: BLE001 - isolation: a hostile document must not end the run
-            errors.append(f"{type(exc).__name__}: {exc}")
-            log.warning("%s: could not be cleaned (%s)", doc.url or doc.source, errors[-1])
-            continue
-        if article is None:
-            log.info("%s: no article text left after cleaning", doc.url or doc.source)
-        else:
-            articles.append(article)
-    return articles, errors
-
-
-def _store_articles(store: Store, results: Sequence[SourceResult],
-                    cleaned: Sequence[tuple[SourceReport, list[Article]]], since: datetime | None) -> list[Article]:
-    """Store what is new (re-runs add nothing), record feed state and syndicated copies."""
+def _store_articles(store: Store, results: Sequence[SourceResult], cleaned: Sequence[CleanedSource],
+                    since: datetime | None) -> list[Article]:
+    """Store what is new (re-runs add nothing) with its features, record feed state and
+    syndicated copies."""
     new: list[Article] = []
-    for result, (report, articles) in zip(results, cleaned):
+    for result, source in zip(results, cleaned):
+        report = source.report
         store.save_feed(report.name, report.name, report.status, report.articles, report.error, result.state)
-        new.extend(a for a in articles if store.add_article(a))
+        added = [a for a in source.articles if store.add_article(a)]
+        store.save_features({a.id: source.features[a.id] for a in added}, FEATURES.fingerprint())
+        new.extend(added)
     fresh = {a.id for a in new}
     earlier = [a for a in store.articles_seen_since(since) if a.id not in fresh]
     with stage("copies"):
@@ -339,7 +266,7 @@ def _store_articles(store: Store, results: Sequence[SourceResult],
 def _cluster(store: Store, new: Sequence[Article], window: timedelta | None, since: datetime | None) -> None:
     """Assign new articles to the window's stories, or to new stories. Each article's
     features are computed once and stored for the runs after this one."""
-    options = ClusterOptions(window=window)
+    options = ClusterOptions(window=window, weights=FEATURES)
     fingerprint = options.weights.fingerprint()
     seeds = [StorySeed(sid, tuple(store.story_articles(sid))) for sid in store.stories_updated_since(since)]
     articles = [*new, *(a for seed in seeds for a in seed.articles)]

@@ -39,7 +39,7 @@ def test_story_credits_all_five_articles_and_recognised_outlets(seed_brief):
 
 def test_every_summary_sentence_is_verbatim_in_each_credited_article(seed_brief, seed_paths):
     from digest.language import get_language
-    from digest.pipeline import to_article
+    from digest.articles import to_article
     from digest.readers import InputSpec, read_input
     from digest.similarity import jaccard
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from digest.cluster import Assignment, ClusterOptions, StorySeed, cluster
 from digest.features import Features, article_features, name_key
 from digest.models import Article
-from digest.pipeline import to_article
+from digest.articles import to_article
 from digest.readers import InputSpec, read_input
 
 EVAL = Path(__file__).resolve().parents[1] / "eval" / "cluster.py"

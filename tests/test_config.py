@@ -70,7 +70,7 @@ def test_demo_config_is_offline_and_lands_in_the_ignored_folders():
 
 
 def test_every_demo_source_reads_into_documents():
-    from digest.pipeline import to_article
+    from digest.articles import to_article
     from digest.readers import InputSpec, read_input
 
     config = load_config(DEMO / "feeds.yaml")

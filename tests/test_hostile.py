@@ -700,16 +700,16 @@ def test_a_feed_of_slow_teaser_pages_costs_a_bounded_time(http_server, tmp_path)
 
 
 def test_an_article_that_breaks_cleaning_fails_only_its_source(http_server, tmp_path, monkeypatch):
-    import digest.pipeline as pipeline
+    import digest.articles as articles
 
-    real = pipeline.to_article
+    real = articles.to_article
 
     def fragile(doc, tz=timezone.utc):
         if doc.outlet == "Beracun":
             raise RecursionError("maximum recursion depth exceeded")  # e.g. a pathological text
         return real(doc, tz)
 
-    monkeypatch.setattr(pipeline, "to_article", fragile)
+    monkeypatch.setattr(articles, "to_article", fragile)
     feeds = good_feeds(http_server) + [{"name": "Beracun", "url": http_server.route(
         "/beracun.xml", body=rss("Beracun", [("Racun", f"{http_server.url}/r/1", RATES)]),
         headers={"Content-Type": "application/rss+xml"})}]

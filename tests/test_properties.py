@@ -16,7 +16,7 @@ from digest.cluster import StorySeed, cluster
 from digest.extract import html_to_text, tame_line, tame_text
 from digest.language import get_language
 from digest.models import Article, Document
-from digest.pipeline import to_article
+from digest.articles import to_article
 from digest.readers import tame
 from digest.summarize import SummaryOptions, summarize
 

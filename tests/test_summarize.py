@@ -9,7 +9,7 @@ from sumy.summarizers.lex_rank import LexRankSummarizer
 
 from digest.language import get_language
 from digest.models import Article
-from digest.pipeline import to_article
+from digest.articles import to_article
 from digest.readers import InputSpec, read_input
 from digest.scoring import (Agreement, Centrality, Centroid, FastLexRankSummarizer, Headline, Position, Weights,
                             components, rate, score)

@@ -1,0 +1,147 @@
+"""From documents to articles: cleaning, language, date, outlet and identity.
+
+A daily run cleans thousands of documents, which is pure Python: when there are many, the
+sources are shared out among worker processes (digest.workers), one per core, and each
+article's clustering features are computed there too, while its text is at hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timezone, tzinfo
+from pathlib import Path
+
+from .clean import clean_text
+from .extract import find_date, outlet_from_url
+from .features import Features, Weights, article_features
+from .ingest import SourceResult
+from .language import detect, detection_sample, get_language
+from .models import Article, Document, SourceReport
+from .stages import stage
+from .workers import cores, map_shares, split
+
+log = logging.getLogger(__name__)
+
+# The language is detected again on the cleaned text when cleaning dropped more than this
+# share of what the first detection read: below it, the body outweighed the debris.
+REDETECT_DEBRIS = 0.2
+
+
+def to_article(doc: Document, tz: tzinfo = timezone.utc) -> Article | None:
+    """Clean a document into an Article, filling title, outlet, language and date."""
+    with stage("language"):
+        language = detect(doc.text, hint=doc.language)
+    cleaned = clean_text(doc.text, get_language(language), title=doc.title)
+    if not cleaned.paragraphs:
+        return None
+    if not doc.language and _debris_share(doc.text, cleaned.dropped) > REDETECT_DEBRIS:
+        with stage("language"):
+            language = detect(cleaned.text)  # the body alone is a cleaner signal than the page
+    dropped = [line for line, reason in cleaned.dropped if reason in ("caption", "repeated")]
+    published = doc.published or find_date([*cleaned.header, *cleaned.paragraphs[:3], *dropped], tz)
+    outlet = _outlet(doc, cleaned.dateline_outlet)
+    # Without id or URL, the outlet is part of the identity: the same wire text from two
+    # outlets is two articles (one a recorded copy), not one.
+    fallback = "sha1:" + hashlib.sha1(f"{outlet}\n{cleaned.text}".encode()).hexdigest()[:16]
+    return Article(
+        id=doc.id or doc.url or fallback,
+        title=cleaned.title or _first_words(cleaned.paragraphs[0]),
+        text=cleaned.text,
+        outlet=outlet,
+        language=language,
+        source=doc.source,
+        url=doc.url,
+        published=published,
+    )
+
+
+def _debris_share(raw: str, dropped: Sequence[tuple[str, str]]) -> float:
+    """The share of what detect() read of the raw text that cleaning dropped."""
+    sample = detection_sample(raw)
+    return sum(len(line) for line, _ in dropped if line in sample) / max(len(sample), 1)
+
+
+def _outlet(doc: Document, dateline: str | None) -> str:
+    """Explicit or page metadata first, then the dateline, then the URL host or file name."""
+    if doc.outlet:
+        return doc.outlet
+    if dateline:
+        return dateline
+    if doc.url and (host := outlet_from_url(doc.url)):
+        return host
+    return Path(doc.source).stem or doc.source
+
+
+def _first_words(text: str, count: int = 12) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+
+
+# Fewer new documents than this are cleaned in this process: a worker costs a second to start.
+DOCUMENTS_PER_PROCESS = 500
+
+
+@dataclass(frozen=True)
+class CleanedSource:
+    """A source's outcome after cleaning: its report, its new articles and their features."""
+
+    report: SourceReport
+    articles: list[Article]
+    features: dict[str, Features]
+
+
+def clean_sources(results: Sequence[SourceResult], tz: tzinfo, known: set[str],
+                  weights: Weights = Weights()) -> list[CleanedSource]:
+    """Every source's new articles (documents whose id or URL is in `known` are skipped)."""
+    fresh = [sum(1 for d in r.documents if not ({d.id, d.url} & known)) for r in results]
+    parts = min(cores(), sum(fresh) // DOCUMENTS_PER_PROCESS)
+    shares = split(results, parts, weight=lambda r: len(r.documents)) if parts > 1 else [list(range(len(results)))]
+    done = map_shares(clean_share, [([results[i] for i in share], tz, known, weights) for share in shares])
+    cleaned: list[CleanedSource] = [None] * len(results)  # type: ignore[list-item]
+    for share, outcome in zip(shares, done):
+        for i, source in zip(share, outcome):
+            cleaned[i] = source
+    return cleaned
+
+
+def clean_share(share: tuple[list[SourceResult], tzinfo, set[str], Weights]) -> list[CleanedSource]:
+    """clean_sources() of one share, in whichever process it runs."""
+    results, tz, known, weights = share
+    return [_clean_source(result, tz, known, weights) for result in results]
+
+
+def _clean_source(result: SourceResult, tz: tzinfo, known: set[str], weights: Weights) -> CleanedSource:
+    """The source's new articles after cleaning (those stored before are skipped); a source
+    whose documents all clean away failed."""
+    fresh = [d for d in result.documents if not ({d.id, d.url} & known)]
+    articles, errors = clean_documents(fresh, tz)
+    report = result.report
+    if fresh and not articles:
+        reason = f"no article could be cleaned ({errors[0]})" if errors else "no article text found"
+        report = SourceReport(report.name, "failed", 0, reason)
+        log.warning("%s: %s", report.name, report.error)
+    elif report.status == "ok":
+        report = SourceReport(report.name, "ok", len(articles) + len(result.documents) - len(fresh))
+    with stage("features"):
+        features = {a.id: article_features(a, weights) for a in articles}
+    return CleanedSource(report, articles, features)
+
+
+def clean_documents(documents: Sequence[Document], tz: tzinfo) -> tuple[list[Article], list[str]]:
+    """Articles of the documents; one that breaks cleaning costs only itself."""
+    articles, errors = [], []
+    for doc in documents:
+        try:
+            article = to_article(doc, tz)
+        except Exception as exc:  # noqa: BLE001 - isolation: a hostile document must not end the run
+            errors.append(f"{type(exc).__name__}: {exc}")
+            log.warning("%s: could not be cleaned (%s)", doc.url or doc.source, errors[-1])
+            continue
+        if article is None:
+            log.info("%s: no article text left after cleaning", doc.url or doc.source)
+        else:
+            articles.append(article)
+    return articles, errors

@@ -1,0 +1,60 @@
+"""digest.workers: shares done in worker processes, their logs kept, a dead worker's share redone."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import digest.articles
+from digest.config import load_config
+from digest.pipeline import run
+from digest.workers import map_shares, split
+
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
+
+
+def pid_and_square(share: int) -> tuple[int, int]:
+    logging.getLogger("digest.test").warning("squared %d", share)
+    return os.getpid(), share * share
+
+
+def dies_in_a_worker(share: tuple[int, int]) -> int:
+    parent, value = share
+    if os.getpid() != parent:
+        os._exit(3)  # a crash, as a signal or a segfault would end it
+    return value
+
+
+def test_each_share_but_the_first_runs_in_a_worker_and_its_logs_come_back(caplog):
+    with caplog.at_level(logging.WARNING, logger="digest"):
+        results = map_shares(pid_and_square, [2, 3, 4])
+    assert [square for _, square in results] == [4, 9, 16]
+    assert results[0][0] == os.getpid() and len({pid for pid, _ in results}) == 3
+    assert sorted(r.getMessage() for r in caplog.records if r.name == "digest.test") == [
+        "squared 2", "squared 3", "squared 4"]
+
+
+def test_the_share_of_a_worker_that_dies_is_done_here(caplog):
+    assert map_shares(dies_in_a_worker, [(os.getpid(), 1), (os.getpid(), 2)]) == [1, 2]
+    assert any("worker process failed" in r.getMessage() for r in caplog.records)
+
+
+def test_split_balances_the_weights():
+    shares = split([9, 1, 1, 1, 5, 4], 2, weight=lambda x: x)
+    assert sorted(i for share in shares for i in share) == list(range(6))
+    assert sorted(sum([9, 1, 1, 1, 5, 4][i] for i in share) for share in shares) == [10, 11]
+
+
+def test_a_run_cleaned_in_workers_gives_the_same_brief(tmp_path, monkeypatch):
+    briefs = []
+    for per_process in (10_000, 5):  # all here, then shared out among workers
+        monkeypatch.setattr(digest.articles, "DOCUMENTS_PER_PROCESS", per_process)
+        shutil.rmtree(tmp_path / "examples", ignore_errors=True)
+        shutil.rmtree(tmp_path / "var", ignore_errors=True)
+        shutil.copytree(DEMO, tmp_path / "examples" / "demo")
+        result = run(load_config(tmp_path / "examples" / "demo" / "feeds.yaml"), formats=["json"])
+        briefs.append([(s.id, [a.id for a in s.articles], [x.text for x in s.summary])
+                       for s in result.briefing.stories])
+    assert briefs[0] == briefs[1] and len(briefs[0]) == 6  # the demo's six events
