@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from . import __version__
-from . import pipeline
+from . import pipeline, stages
 from .config import Config, ConfigError, load_config
 from .deliver import DeliveryError, brief_folder, deliver
 from .ingest import Source, ingest
@@ -22,6 +23,7 @@ from .schedule import DEFAULT_GRACE, DEFAULT_WAIT, run_schedule
 from .serve import make_server
 from .store import StoreError
 from .render import FORMATS, RenderOptions, parse_formats, write_briefing
+from .stages import StageClock
 from .summarize import ALGORITHMS, SummaryOptions
 
 
@@ -105,13 +107,17 @@ def story(inputs, out, title, formats, sentences, max_words, algorithm, zone, ba
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when any source fails.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help="How long to wait for a run already in progress (same database) before giving up (exit 1).")
-def run(config_path: Path, out: Path | None, formats: tuple[str, ...] | None, strict: bool, wait: float) -> None:
+@click.option("--timings", is_flag=True, help="Print the wall time, CPU time and peak memory of each stage.")
+def run(config_path: Path, out: Path | None, formats: tuple[str, ...] | None, strict: bool, wait: float,
+        timings: bool) -> None:
     """One full run: fetch every source, store, cluster into stories, summarize, render, deliver."""
     started = time.monotonic()
     config = _load(config_path)
     _show_info("digest.deliver")
+    clock = StageClock() if timings else contextlib.nullcontext()
     try:
-        result = pipeline.run(config, out=out, formats=formats, strict=strict, wait=wait)
+        with clock:
+            result = pipeline.run(config, out=out, formats=formats, strict=strict, wait=wait)
     except LockBusy as exc:
         click.echo(f"digest: error: {exc}; not started (--wait SECONDS waits for it)", err=True)
         sys.exit(1)
@@ -128,6 +134,8 @@ def run(config_path: Path, out: Path | None, formats: tuple[str, ...] | None, st
     for path in result.written.values():
         click.echo(f"  {path}")
     click.echo(f"Brief written to {result.folder}/ in {time.monotonic() - started:.1f} s")
+    if timings:
+        click.echo(stages.table(clock.costs), err=True)
 
 
 @cli.command()

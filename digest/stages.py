@@ -105,6 +105,13 @@ class StageClock:
 _CLOCK: ContextVar[StageClock | None] = ContextVar("digest_stage_clock", default=None)
 
 
+def table(costs: dict[str, StageCost]) -> str:
+    """The costs as an aligned text table, stages in the order they first ran."""
+    lines = [f"{'stage':<14} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9}"]
+    lines += [f"{name:<14} {c.wall:>8.2f} {c.cpu:>8.2f} {c.peak / 2**20:>9.0f}" for name, c in costs.items()]
+    return "\n".join(lines)
+
+
 @contextmanager
 def stage(name: str) -> Iterator[None]:
     """Charge the enclosed work to stage `name` of the open StageClock, if any."""

@@ -52,6 +52,15 @@ def test_the_demo_runs_offline_and_prints_where_the_brief_is(demo):
     assert "layang" not in headlines.lower()  # the one-article distractor stays out
 
 
+def test_timings_show_every_stage(tmp_path):
+    shutil.copytree(DEMO, tmp_path / "examples" / "demo")
+    result = CliRunner().invoke(
+        cli, ["run", "--config", str(tmp_path / "examples" / "demo" / "feeds.yaml"), "--format", "json", "--timings"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0] for line in result.stderr.splitlines()[1:]}
+    assert {"read", "clean", "store", "cluster", "summarize"} <= rows
+
+
 def test_the_demo_groups_each_event_with_all_its_outlets(demo):
     root, _, _ = demo
     stories = {frozenset(s["outlets"]): s for s in brief_of(root / "out" / "demo")["stories"]}
