@@ -75,15 +75,18 @@ def _bcubed(config, labels: dict[str, int]) -> list[float]:
     return list(bcubed([predicted[u] for u in links], [labels[u] for u in links]))
 
 
-def _summarizers(briefing, stories: int = 3) -> list[dict]:
-    """digest's summarizer and plain sumy LexRank on the brief's largest stories."""
+def _summarizers(briefing) -> list[dict]:
+    """digest's summarizer and plain sumy LexRank on the brief's story closest to 100
+    articles and on its largest (plain sumy takes minutes on each)."""
     sys.path.insert(0, str(ROOT / "eval"))
     from rouge import Case, Dataset, plain_lexrank
 
     from digest.summarize import SummaryOptions, summarize
 
     rows = []
-    for story in sorted(briefing.stories, key=lambda s: -len(s.articles))[:stories]:
+    picked = {min(briefing.stories, key=lambda s: abs(len(s.articles) - 100)).id: None,
+              max(briefing.stories, key=lambda s: len(s.articles)).id: None}
+    for story in (s for s in briefing.stories if s.id in picked):
         started = time.perf_counter()
         summarize(story.articles, SummaryOptions())
         ours = time.perf_counter() - started
@@ -154,9 +157,12 @@ def markdown(reports: list[dict], fetch: dict | None) -> str:
             lines += [f"| {s['articles']} | {s['digest']:.2f} | {s['sumy']:.1f} | {s['sumy'] / s['digest']:.0f}× |"
                       for s in r["summarizer"]]
     if fetch:
-        lines += ["", "## Fetch: feeds from 127.0.0.1, 200 ms delay per response", "",
-                  "| " + " | ".join(fetch) + " |", "|" + "---:|" * len(fetch),
-                  "| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v) for v in fetch.values()) + " |"]
+        shown = ("feeds", "teaser_feeds", "feed_requests", "page_requests", "feeds_ok", "full_text_pages",
+                 "workers", "processes", "wall_s", "cpu_s", "requests_per_s")
+        lines += ["", f"## Fetch: {fetch['feeds']} feeds from 127.0.0.1, {fetch['delay_s'] * 1000:.0f} ms delay "
+                  "per response (benchmarks/fetchbench.py)", "",
+                  "| " + " | ".join(name.replace("_", " ") for name in shown) + " |", "|" + "---:|" * len(shown),
+                  "| " + " | ".join(str(fetch[name]) for name in shown) + " |"]
     return "\n".join(lines) + "\n"
 
 

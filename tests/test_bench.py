@@ -1,0 +1,41 @@
+"""benchmarks/bench.py at its smallest size, as a smoke test (timings are not asserted)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location("bench", BENCHMARKS / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_corpus_is_deterministic_and_labelled(bench):
+    import corpus
+
+    first, second = (corpus.generate(300, 40, bench.SHARED, seed=7) for _ in range(2))
+    assert [(i.story, i.feed, i.title, i.paragraphs) for i in first] == [
+        (i.story, i.feed, i.title, i.paragraphs) for i in second]
+    assert len(first) == 300 and sum(1 for i in first if i.story == 0) == corpus.BIG_STORY
+    assert len({i.link for i in first}) == 300  # every article its own address
+
+
+def test_the_smallest_benchmark_runs_every_stage_and_writes_its_table(bench, tmp_path):
+    output = tmp_path / "results.md"
+    assert bench.main(["--sizes", "1000", "--no-fetch", "--sumy-size", "0", "--output", str(output)]) == 0
+    text = output.read_text("utf-8")
+    assert "| 1,000 |" in text and "Machine:" in text
+    for stage in ("read", "clean", "store", "copies", "cluster", "summarize", "render pdf", "render rss"):
+        assert f"| {stage} |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| 1,000 |"))
+    assert float(row.split("|")[-2]) >= 0.8  # B-cubed F1 of the stories against the generated labels
