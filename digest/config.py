@@ -224,7 +224,7 @@ class Fetch(_Section):
     max_bytes: Annotated[Count, Field(ge=1024)] = 10 * 1024 * 1024
     retries: Annotated[Count, Field(ge=0, le=10)] = 2
     backoff: Annotated[float, Field(ge=0, le=60)] = 1.0
-    concurrency: Annotated[Count, Field(ge=1, le=256)] = 16
+    concurrency: Annotated[Count, Field(ge=1, le=256)] = 64
 
     def limits(self) -> FetchLimits:
         return FetchLimits(self.connect_timeout, self.read_timeout, self.total_timeout, self.max_bytes,

@@ -1,14 +1,23 @@
 """Ingest every configured source concurrently: feeds, pages, local files.
 
-Two phases, each over a bounded thread pool: fetch every feed (conditional GET), then fetch
-the article pages of entries that carry only a short summary. Nothing here raises for a bad
-source: each one ends as a SourceResult with a status and a reason, whatever went wrong in
-reading it (an unexpected exception included).
+A bounded thread pool fetches every feed (conditional GET); as soon as a feed is read, the
+article pages of its entries that carry only a short summary are fetched on the same pool,
+so one slow feed holds up no other feed's pages. Nothing here raises for a bad source: each
+one ends as a SourceResult with a status and a reason, whatever went wrong in reading it (an
+unexpected exception included).
+
+Parsing feeds and pages is CPU-bound Python: in one process the GIL runs it on one core
+however many threads wait on the network. A run of many sources is therefore split among
+processes (one per SOURCES_PER_PROCESS sources, at most one per core): this one and worker
+processes, each reading its share with its share of the concurrency. The workers' log
+records are logged by this process, and a worker that dies (a signal, a crash) has its
+sources read again here.
 
 A feed is a stranger's list of links, so following them is bounded: pages of a feed on a
 public address are fetched only from public addresses (no localhost or local network, checked
 at connect time, redirects included) and links to literal internal addresses are dropped from
-its entries; a feed's page fetches stop after PAGE_FAILURES failures or PAGE_TIME_FACTOR ×
+its entries; at most PAGE_LANES of a feed's pages are fetched at once (they are usually on
+one site); a feed's page fetches stop after PAGE_FAILURES failures or PAGE_TIME_FACTOR ×
 total_timeout seconds of fetching, keeping the feed's summaries for the rest.
 """
 
@@ -16,10 +25,11 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from urllib.parse import urlsplit
@@ -31,6 +41,7 @@ from .fetch import FetchLimits, FetchResult, fetch, is_public_ip, new_client, re
 from .models import Document, SourceReport
 from .readers import InputError, InputSpec, looks_like_feed, read_bytes, read_input
 from .store import FeedState
+from .workers import cores, map_shares
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +51,11 @@ SHORT_ENTRY_WORDS = 120
 # total_timeout spent fetching its pages in all.
 PAGE_FAILURES = 3
 PAGE_TIME_FACTOR = 2.0
+# At most this many of one feed's pages are fetched at once: a feed's links are usually all
+# on its outlet's site, which a burst of requests would burden (and may answer with 429).
+PAGE_LANES = 4
+# A worker process is worth its start (about a second of imports) from this many sources on.
+SOURCES_PER_PROCESS = 100
 
 
 @dataclass(frozen=True)
@@ -76,22 +92,75 @@ class _PageBudget:
 
 
 def ingest(sources: Sequence[Source], states: Mapping[str, FeedState], tz: tzinfo,
-           limits: FetchLimits = FetchLimits(), workers: int = 16, full_text: bool = True) -> list[SourceResult]:
-    """Every source's documents; with `full_text`, teaser entries get their page's text."""
+           limits: FetchLimits = FetchLimits(), workers: int = 64, full_text: bool = True) -> list[SourceResult]:
+    """Every source's documents, in the order of `sources`; with `full_text`, teaser entries
+    get their page's text. At most `workers` requests run at once, in all processes together."""
+    processes = processes_for(len(sources), workers)
+    if processes == 1:
+        return _ingest_here(sources, states, tz, limits, workers, full_text)
+    shares = [list(sources[k::processes]) for k in range(processes)]
+    jobs = [(share, {s.name: states[s.name] for s in share if s.name in states}, tz, limits,
+             workers // processes, full_text) for share in shares]
+    results: list[SourceResult] = [None] * len(sources)  # type: ignore[list-item]
+    for k, share in enumerate(map_shares(_ingest_share, jobs)):
+        results[k::processes] = share
+    return results
+
+
+def processes_for(sources: int, workers: int) -> int:
+    """How many processes (this one and workers) ingest() reads `sources` sources in: one per
+    SOURCES_PER_PROCESS sources, at most one per core and one per fetch worker."""
+    if not sys.executable:  # embedded Python: nothing to start workers with
+        return 1
+    return max(1, min(cores(), sources // SOURCES_PER_PROCESS, workers))
+
+
+def _ingest_here(sources: Sequence[Source], states: Mapping[str, FeedState], tz: tzinfo, limits: FetchLimits,
+                 workers: int, full_text: bool) -> list[SourceResult]:
+    """ingest() in this process: a feed's pages are fetched as soon as the feed is read."""
     with new_client(limits, workers) as client, ThreadPoolExecutor(workers) as pool:
-        results = list(pool.map(lambda s: _ingest_one(s, states.get(s.name), tz, limits, client), sources))
-        budgets = [_PageBudget() for _ in results]
-        pages = [(i, j) for i, r in enumerate(results) for j, doc in enumerate(r.documents)
-                 if full_text and _is_teaser(doc)]
-        documents = [list(r.documents) for r in results]
+        try:
+            reading = {pool.submit(_ingest_one, s, states.get(s.name), tz, limits, client): i
+                       for i, s in enumerate(sources)}
+            results: list[SourceResult] = [None] * len(sources)  # type: ignore[list-item]
+            lanes: dict[int, list[Future]] = {}
+            for future in as_completed(reading):
+                i = reading[future]
+                results[i] = future.result()  # never raises: _ingest_one reports every failure
+                if full_text:
+                    lanes[i] = _start_pages(results[i], pool, limits, client)
+            return [_with_pages(result, lanes.get(i, [])) for i, result in enumerate(results)]
+        except BaseException:  # Ctrl-C: wait for the fetches under way, not for all the others
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
-        def full(job: tuple[int, int]) -> Document:
-            i, j = job
-            return _full_text(documents[i][j], results[i], budgets[i], limits, client)
 
-        for (i, j), doc in zip(pages, list(pool.map(full, pages))):
-            documents[i][j] = doc
-    return [replace(r, documents=tuple(docs)) for r, docs in zip(results, documents)]
+def _start_pages(result: SourceResult, pool: ThreadPoolExecutor, limits: FetchLimits,
+                 client: httpx.Client) -> list[Future]:
+    """Fetch the pages of the source's teaser entries in at most PAGE_LANES lanes, each lane
+    one page after another; each lane's future gives {entry index: document}."""
+    teasers = [j for j, doc in enumerate(result.documents) if _is_teaser(doc)]
+    budget = _PageBudget()
+
+    def lane(indexes: list[int]) -> dict[int, Document]:
+        return {j: _full_text(result.documents[j], result, budget, limits, client) for j in indexes}
+
+    return [pool.submit(lane, teasers[k::PAGE_LANES]) for k in range(min(PAGE_LANES, len(teasers)))]
+
+
+def _with_pages(result: SourceResult, lanes: list[Future]) -> SourceResult:
+    if not lanes:
+        return result
+    documents = list(result.documents)
+    for lane in lanes:
+        for j, doc in lane.result().items():
+            documents[j] = doc
+    return replace(result, documents=tuple(documents))
+
+
+def _ingest_share(share: tuple) -> list[SourceResult]:
+    """_ingest_here() of one share of the sources, in whichever process it runs."""
+    return _ingest_here(*share)
 
 
 def _ingest_one(source: Source, state: FeedState | None, tz: tzinfo, limits: FetchLimits,

@@ -63,8 +63,10 @@ def map_shares(function: Callable[[Share], Result], shares: Sequence[Share]) -> 
     processes: list[subprocess.Popen] = []
     try:
         for _ in shares[1:]:  # all start (and import) at once, then get their share
+            # In a session of their own, out of reach of the terminal's Ctrl-C: what an interrupt
+            # means (stop after this run, or now) is this process's to decide.
             processes.append(subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
-                                              stdout=subprocess.PIPE))
+                                              stdout=subprocess.PIPE, start_new_session=True))
         for process, share in zip(processes, shares[1:]):
             with contextlib.suppress(OSError):  # a worker that died early is _collect's to handle
                 process.stdin.write(pickle.dumps(sys.path) + pickle.dumps((name, share, level)))
@@ -96,10 +98,9 @@ def _collect(process: subprocess.Popen, function: Callable, share: Any) -> Any:
 
 def _worker() -> None:
     """A worker process: (function name, share, log level) on stdin, (result, log records) on stdout."""
-    # Ctrl-C reaches the whole process group, and systemd's stop signal the whole service:
-    # what it means is the parent's to decide; the parent kills its workers when it stops.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
+    # systemd's stop signal reaches every process of the service: like Ctrl-C, it is the
+    # parent's to act on, which ends its workers (SIGKILL) if it stops before they are done.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever prints to stdout must not corrupt the result
     name, share, level = pickle.load(sys.stdin.buffer)

@@ -1,17 +1,29 @@
-"""fetch(): the one network function, against a local server (127.0.0.1). It never raises."""
+"""fetch(): the one network function, against a local server (127.0.0.1). It never raises.
+And how ingest uses it at scale: pages as soon as their feed is read, a few per feed at once,
+many sources in worker processes."""
 
 from __future__ import annotations
 
 import gzip
+import html
+import logging
+import signal
+import threading
 import zlib
 import socket
 import time
+from datetime import timezone
 from pathlib import Path
 
 import pytest
 
+from newsroom import FLOOD
+
+import digest.ingest as ingest_module
+import digest.workers
 from digest import __version__
 from digest.fetch import USER_AGENT, FetchLimits, FetchResult, fetch
+from digest.ingest import PAGE_LANES, Source, ingest
 
 DATA = Path(__file__).resolve().parent / "data"
 ARTICLE = (DATA / "pages" / "id_article.html").read_bytes()
@@ -394,3 +406,116 @@ def test_the_guard_costs_little_with_many_concurrent_fetches(http_server) -> Non
     guarded = min(timed(new_client(limits, 16)), timed(new_client(limits, 16)))
     print(f"200 fetches, 16 threads: {guarded:.2f} s guarded, {baseline:.2f} s plain httpx")
     assert guarded < baseline * 1.5 + 0.5, (guarded, baseline)
+
+
+# --- ingest at scale ----------------------------------------------------------------------
+
+RSS = {"Content-Type": "application/rss+xml"}
+PATIENT = FetchLimits(connect_timeout=2.0, read_timeout=5.0, total_timeout=10.0, retries=0)
+
+
+def rss(entries: list[tuple[str, str]]) -> bytes:
+    """An RSS feed of (link, description) entries."""
+    items = "".join(f"<item><title>Kabar {i}</title><link>{link}</link><guid>{link}</guid>"
+                    f"<description>{html.escape(text)}</description></item>" for i, (link, text) in enumerate(entries))
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Kabar</title>'
+            f"<link>http://127.0.0.1/</link><description>x</description>{items}</channel></rss>").encode()
+
+
+def teaser_feed(server, name: str, pages: int, delay: float = 0.0) -> str:
+    """A feed of `pages` one-sentence teasers whose pages hold the whole article."""
+    links = [server.route(f"/{name}/{j}", body=ARTICLE, delay=delay) for j in range(pages)]
+    return server.route(f"/{name}.xml", body=rss([(link, FLOOD[0]) for link in links]), headers=RSS)
+
+
+def has_full_text(result) -> bool:
+    return bool(result.documents) and all("Jalan Kaligawe Raya" in d.text and len(d.text.split()) > 300
+                                          for d in result.documents)
+
+
+def recorded_fetches(monkeypatch) -> list[tuple[str, float, float]]:
+    """ingest's fetches from now on, as (url, started, ended)."""
+    calls: list[tuple[str, float, float]] = []
+    real = ingest_module.fetch
+
+    def recording(url: str, **kwargs) -> FetchResult:
+        started = time.monotonic()
+        result = real(url, **kwargs)
+        calls.append((url, started, time.monotonic()))
+        return result
+
+    monkeypatch.setattr(ingest_module, "fetch", recording)
+    return calls
+
+
+def test_a_feeds_pages_are_fetched_while_a_slow_feed_is_still_read(http_server, monkeypatch) -> None:
+    calls = recorded_fetches(monkeypatch)
+    slow = http_server.route("/lambat.xml", body=rss([(f"{http_server.url}/x", " ".join(FLOOD * 10))]),
+                             headers=RSS, delay=1.5)
+    quick = teaser_feed(http_server, "cepat", 2)
+    results = ingest([Source("Lambat", slow), Source("Cepat", quick)], {}, timezone.utc, PATIENT, workers=4)
+    assert [r.report.status for r in results] == ["ok", "ok"]
+    assert has_full_text(results[1])
+    slow_read = next(ended for url, _, ended in calls if url == slow)
+    pages = [started for url, started, _ in calls if "/cepat/" in url]
+    assert len(pages) == 2 and max(pages) < slow_read
+
+
+def test_at_most_page_lanes_pages_of_one_feed_are_fetched_at_once(http_server, monkeypatch) -> None:
+    calls = recorded_fetches(monkeypatch)
+    feed = teaser_feed(http_server, "banyak", 3 * PAGE_LANES, delay=0.3)
+    (result,) = ingest([Source("Banyak", feed)], {}, timezone.utc, PATIENT, workers=32)
+    assert has_full_text(result) and len(result.documents) == 3 * PAGE_LANES
+    pages = [(started, ended) for url, started, ended in calls if "/banyak/" in url]
+    at_once = max(sum(s <= moment < e for s, e in pages) for moment, _ in pages)
+    assert at_once == PAGE_LANES
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs POSIX signals")
+def test_ctrl_c_stops_ingest_without_waiting_for_the_queued_sources(http_server) -> None:
+    body = rss([(f"{http_server.url}/x", " ".join(FLOOD * 10))])
+    urls = [http_server.route(f"/antre/{i}.xml", body=body, headers=RSS, delay=0.5) for i in range(40)]
+    ctrl_c = threading.Timer(0.3, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    ctrl_c.start()
+    with pytest.raises(KeyboardInterrupt):
+        ingest([Source(f"Antre {i}", url) for i, url in enumerate(urls)], {}, timezone.utc, PATIENT, workers=2)
+    ctrl_c.join()
+    assert len(http_server.requests) <= 4  # what was under way, not the 40 feeds of the queue
+
+
+def many_sources(server) -> list[Source]:
+    """Teaser feeds, a feed that is not well-formed but usable, and a missing one."""
+    broken = rss([(f"{server.url}/b/0", " ".join(FLOOD * 10))]).replace(b"Kabar 0", b"Kabar & 0")
+    return [*(Source(f"Kabar {i}", teaser_feed(server, f"kabar{i}", 2)) for i in range(3)),
+            Source("Rusak", server.route("/rusak.xml", body=broken, headers=RSS)),
+            Source("Hilang", f"{server.url}/hilang.xml")]
+
+
+def test_many_sources_are_read_in_worker_processes_with_the_same_results(http_server, monkeypatch,
+                                                                          caplog) -> None:
+    sources = many_sources(http_server)
+    here = ingest(sources, {}, timezone.utc, PATIENT, workers=8)
+    monkeypatch.setattr(ingest_module, "SOURCES_PER_PROCESS", 2)
+    monkeypatch.setattr(ingest_module, "cores", lambda: 2)
+    assert ingest_module.processes_for(len(sources), 8) == 2
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="digest"):
+        there = ingest(sources, {}, timezone.utc, PATIENT, workers=8)
+    assert [r.report.status for r in there] == ["ok", "ok", "ok", "ok", "failed"]
+    assert [(r.report, r.documents, r.state, r.public) for r in there] == \
+        [(r.report, r.documents, r.state, r.public) for r in here]
+    assert all(has_full_text(r) for r in there[:3])
+    # The workers' log records are logged here, as if the work had been done here.
+    assert any(r.name == "digest.readers" and "feed is not well-formed" in r.getMessage() for r in caplog.records)
+    assert any(r.name == "digest.ingest" and "Hilang" in r.getMessage() for r in caplog.records)
+
+
+def test_a_worker_process_that_dies_has_its_sources_read_here(http_server, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(ingest_module, "SOURCES_PER_PROCESS", 1)
+    monkeypatch.setattr(ingest_module, "cores", lambda: 3)
+    monkeypatch.setattr(digest.workers, "_WORKER", "import os; os._exit(3)")
+    sources = [Source(f"Kabar {i}", teaser_feed(http_server, f"kabar{i}", 2)) for i in range(3)]
+    with caplog.at_level(logging.WARNING, logger="digest"):
+        results = ingest(sources, {}, timezone.utc, PATIENT, workers=4)
+    assert all(r.report.status == "ok" and has_full_text(r) for r in results)
+    assert caplog.text.count("a worker process failed (exit code 3)") == 2
