@@ -149,7 +149,8 @@ def markdown(reports: list[dict], fetch: dict | None) -> str:
                      f"{r['total']['peak'] / 2**20:.0f} ({r['total'].get('worker_peak', 0) / 2**20:.0f}) | {ratio} | {r['rerun']['wall']:.1f} | {r['bcubed'][2]:.3f} |")
         previous = r["total"]["wall"]
     for r in reports:
-        lines += ["", f"### {r['size']:,} articles, by stage", "", *_stage_table(r)]
+        lines += ["", f"### {r['size']:,} articles, by stage (main process; a worker reads and cleans "
+                  "a share meanwhile)", "", *_stage_table(r)]
     for r in reports:
         if r.get("summarizer"):
             lines += ["", f"## Summarizer: digest vs plain sumy LexRank (brief of {r['size']:,} articles)", "",

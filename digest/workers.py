@@ -117,6 +117,9 @@ def _worker() -> None:
     result = function(share)
     pickle.dump((result, records), out)
     out.close()
+    # Done: leave without the interpreter's shutdown, which would wait on the thread blocked
+    # reading stdin (and may abort over its lock).
+    os._exit(0)
 
 
 class _Keep(logging.Handler):
