@@ -98,7 +98,7 @@ def clean_sources(results: Sequence[SourceResult], tz: tzinfo, known: set[str],
     """Every source's new articles (documents whose id or URL is in `known` are skipped)."""
     fresh = [sum(1 for d in r.documents if not ({d.id, d.url} & known)) for r in results]
     parts = min(cores(), sum(fresh) // DOCUMENTS_PER_PROCESS)
-    shares = split(results, parts, weight=lambda r: len(r.documents)) if parts > 1 else [list(range(len(results)))]
+    shares = split(fresh, parts, weight=lambda count: count) if parts > 1 else [list(range(len(results)))]
     done = map_shares(clean_share, [([results[i] for i in share], tz, known, weights) for share in shares])
     cleaned: list[CleanedSource] = [None] * len(results)  # type: ignore[list-item]
     for share, outcome in zip(shares, done):
