@@ -3,7 +3,6 @@ kept across days, and the quality floor measured by eval/cluster.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,6 +16,7 @@ from digest.features import Features, article_features, name_key
 from digest.models import Article
 from digest.articles import to_article
 from digest.readers import InputSpec, read_input
+from scripts import load_script
 
 EVAL = Path(__file__).resolve().parents[1] / "eval" / "cluster.py"
 JUNE_20 = datetime(2024, 6, 20, 8, tzinfo=timezone.utc)
@@ -136,10 +136,7 @@ def test_any_articles_each_land_exactly_once(new, old):
 
 @pytest.fixture(scope="module")
 def evaluation():
-    spec = importlib.util.spec_from_file_location("eval_cluster", EVAL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EVAL, "eval_cluster")
 
 
 @pytest.mark.parametrize("dataset, floor", [

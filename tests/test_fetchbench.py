@@ -3,25 +3,20 @@ No timing: the figures are the benchmark's business; this checks that they are r
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
 import digest.ingest as ingest_module
 from digest.config import Fetch
+from scripts import load_script
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "fetchbench.py"
 
 
 @pytest.fixture(scope="module")
 def fetchbench():
-    spec = importlib.util.spec_from_file_location("fetchbench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCH, "fetchbench")
 
 
 @pytest.mark.parametrize("processes", [1, 2])

@@ -4,11 +4,11 @@ the full table is in the README). About 20 s: plain sumy LexRank runs on English
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+
+from scripts import load_script
 
 EVAL = Path(__file__).resolve().parents[1] / "eval" / "rouge.py"
 
@@ -28,11 +28,7 @@ FLOORS = {
 
 @pytest.fixture(scope="module")
 def evaluation():
-    spec = importlib.util.spec_from_file_location("eval_rouge", EVAL)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EVAL, "eval_rouge")
 
 
 def test_multiling_english_beats_plain_lexrank_by_15_percent(evaluation):
