@@ -21,7 +21,7 @@ import yaml
 
 from .extract import split_dateline
 from .language import Language
-from .similarity import cosine, terms
+from .similarity import cosine, norm, terms
 
 # A line or sentence that ends like a statement (closing quotes and brackets allowed).
 TERMINAL = re.compile(r"[.!?…。！？؟।][\"'”’»)\]]*$")
@@ -209,9 +209,10 @@ def _best_headline(candidates: list[str], lines: list[_Line], lang: Language) ->
     if not candidates:
         return None
     body = terms(" ".join(l.text for l in lines if l.kind == "body"), lang)
-    best, best_score = candidates[0], cosine(terms(candidates[0], lang), body)
+    body_norm = norm(body)
+    best, best_score = candidates[0], cosine(terms(candidates[0], lang), body, body_norm)
     for candidate in candidates[1:]:
-        score = cosine(terms(candidate, lang), body)
+        score = cosine(terms(candidate, lang), body, body_norm)
         if score > best_score * HEADLINE_MARGIN:
             best, best_score = candidate, score
     return best

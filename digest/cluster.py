@@ -16,9 +16,10 @@ of one run grow the way they grow across runs.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -77,20 +78,35 @@ _MIN_SHARED = 2
 # --- vectors and similarity ---------------------------------------------------------
 
 
+class _TermIds(dict):
+    """Term -> column, numbering unseen terms as they come (`numbers` is shared by the
+    vocabularies of all groups); lookups run in C, only new terms in Python."""
+
+    def __init__(self, numbers: Iterator[int]) -> None:
+        super().__init__()
+        self.numbers = numbers
+
+    def __missing__(self, term: str) -> int:
+        number = self[term] = next(self.numbers)
+        return number
+
+
 def _tfidf(bags: Sequence[Counter], groups: Sequence[str] | None = None) -> sp.csr_matrix:
     """Unit rows of log-scaled weights times smoothed inverse document frequency. With
     `groups`, a term of one group never matches the same term of another (languages).
     Terms of a single row are dropped after normalising: they can add to no pair."""
-    vocabulary: dict = {}
+    numbers = itertools.count()
+    vocabularies: dict[str | None, _TermIds] = {}
     indptr, indices, values = [0], [], []
     for row, bag in enumerate(bags):
-        keys = bag if groups is None else [(groups[row], term) for term in bag]
-        indices.extend([vocabulary.setdefault(key, len(vocabulary)) for key in keys])
+        vocabulary = vocabularies.setdefault(None if groups is None else groups[row], _TermIds(numbers))
+        indices.extend(map(vocabulary.__getitem__, bag))
         values.extend(bag.values())
         indptr.append(len(indices))
+    size = sum(map(len, vocabularies.values()))
     weights = np.array(values, dtype=np.float32)
     weights = np.where(weights > 1, 1 + np.log(np.maximum(weights, 1)), weights).astype(np.float32)
-    shape = (len(bags), max(len(vocabulary), 1))
+    shape = (len(bags), max(size, 1))
     matrix = sp.csr_matrix((weights, np.array(indices, dtype=np.int64), indptr), shape=shape)
     df = np.bincount(matrix.indices, minlength=shape[1])
     matrix = matrix @ sp.diags((np.log((len(bags) + 1) / (df + 1)) + 1.0).astype(np.float32))

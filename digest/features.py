@@ -133,16 +133,12 @@ def _add_sentence(terms: Features, lang: Language, sentence: str, weight: float,
                   confirmed: set[str] | None = None) -> None:
     """Count a sentence's words. Names: capitalised words from position `first_name` on,
     and every word of a caseless script; they are sure unless `confirmed` leaves them out."""
+    stop_words = lang.stop_words  # looked up inline: this loop sees every word of every article
     for position, word in enumerate(lang.words(sentence)):
-        if _DIGIT.search(word):
-            number = _number_key(word)
-            if len(number) > 1:
-                terms.names[number] += weight
-                terms.sure_names[number] += weight
-            if len(number) > _MIN_NUMBER_KEY:  # "#" and the digits
-                terms.keys[number] += weight
+        if not word.isalpha() and _DIGIT.search(word):
+            _add_number(terms, word, weight)
             continue
-        if lang.is_stop_word(word):
+        if word.lower() in stop_words:
             continue
         terms.words[lang.stem(word)] += weight
         cased = _is_cased(word[0])
@@ -156,6 +152,15 @@ def _add_sentence(terms: Features, lang: Language, sentence: str, weight: float,
         key = name_key(word)
         if len(key) >= (_MIN_KEY if cased else _MIN_CASELESS_KEY):
             terms.keys[key] += weight
+
+
+def _add_number(terms: Features, word: str, weight: float) -> None:
+    number = _number_key(word)
+    if len(number) > 1:
+        terms.names[number] += weight
+        terms.sure_names[number] += weight
+    if len(number) > _MIN_NUMBER_KEY:  # "#" and the digits
+        terms.keys[number] += weight
 
 
 # The letters of the Latin script (Basic Latin to Latin Extended-B).

@@ -7,7 +7,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -15,7 +15,7 @@ from pathlib import Path
 from .articles import CleanedSource, clean_documents, clean_sources
 from .cluster import ClusterOptions, StorySeed, cluster
 from .config import Config
-from .features import article_features
+from .features import Features, article_features
 from .fetch import FetchLimits
 from .ingest import Source, SourceResult, ingest
 from .models import Article, Briefing, SourceReport, Story
@@ -191,9 +191,9 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
         raise NothingToSummarize("every source failed")
     with store.transaction():
         with stage("store"):
-            new = _store_articles(store, results, cleaned, since)
+            new, features = _store_articles(store, results, cleaned, since)
         with stage("cluster"):
-            _cluster(store, new, config.window, since)
+            _cluster(store, new, features, config.window, since)
     with stage("rank"):
         briefing = _daily_briefing(store, config, now, reports, since)
     folder, written = _publish(store, config, briefing, out, formats)
@@ -244,15 +244,17 @@ def _known_documents(store: Store, results: Sequence[SourceResult]) -> set[str]:
 
 
 def _store_articles(store: Store, results: Sequence[SourceResult], cleaned: Sequence[CleanedSource],
-                    since: datetime | None) -> list[Article]:
+                    since: datetime | None) -> tuple[list[Article], dict[str, Features]]:
     """Store what is new (re-runs add nothing) with its features, record feed state and
-    syndicated copies."""
+    syndicated copies. Returns the new articles and their features."""
     new: list[Article] = []
+    features: dict[str, Features] = {}
     for result, source in zip(results, cleaned):
         report = source.report
         store.save_feed(report.name, report.name, report.status, report.articles, report.error, result.state)
         added = [a for a in source.articles if store.add_article(a)]
-        store.save_features({a.id: source.features[a.id] for a in added}, FEATURES.fingerprint())
+        features |= {a.id: source.features[a.id] for a in added}
+        store.save_features({a.id: features[a.id] for a in added}, FEATURES.fingerprint())
         new.extend(added)
     fresh = {a.id for a in new}
     earlier = [a for a in store.articles_seen_since(since) if a.id not in fresh]
@@ -260,17 +262,19 @@ def _store_articles(store: Store, results: Sequence[SourceResult], cleaned: Sequ
         copies = find_copies(new, earlier)
     for copy, original in copies.items():
         store.mark_duplicate(copy, original)
-    return new
+    return new, features
 
 
-def _cluster(store: Store, new: Sequence[Article], window: timedelta | None, since: datetime | None) -> None:
+def _cluster(store: Store, new: Sequence[Article], known: Mapping[str, Features], window: timedelta | None,
+             since: datetime | None) -> None:
     """Assign new articles to the window's stories, or to new stories. Each article's
-    features are computed once and stored for the runs after this one."""
+    features are computed once and stored for the runs after this one: `known` are the new
+    articles' (from cleaning), the window's are read back from the store."""
     options = ClusterOptions(window=window, weights=FEATURES)
     fingerprint = options.weights.fingerprint()
     seeds = [StorySeed(sid, tuple(store.story_articles(sid))) for sid in store.stories_updated_since(since)]
     articles = [*new, *(a for seed in seeds for a in seed.articles)]
-    features = store.features((a.id for a in articles), fingerprint)
+    features = dict(known) | store.features((a.id for a in articles if a.id not in known), fingerprint)
     if missing := [a for a in articles if a.id not in features]:
         with stage("features"):
             fresh = {a.id: article_features(a, options.weights) for a in missing}

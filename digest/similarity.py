@@ -13,10 +13,15 @@ def terms(text: str, lang: Language) -> Counter:
     return Counter(lang.stem(w) for w in lang.words(text) if not lang.is_stop_word(w))
 
 
-def cosine(a: Counter, b: Counter) -> float:
+def norm(bag: Counter) -> float:
+    return math.sqrt(sum(v * v for v in bag.values()))
+
+
+def cosine(a: Counter, b: Counter, b_norm: float | None = None) -> float:
+    """`b_norm`, when given, is norm(b): one text compared with many needs it once."""
     dot = sum(v * b[k] for k, v in a.items() if k in b)
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return dot / norm if norm else 0.0
+    product = norm(a) * (norm(b) if b_norm is None else b_norm)
+    return dot / product if product else 0.0
 
 
 def jaccard(a: set, b: set) -> float:

@@ -30,8 +30,8 @@ from .clean import TERMINAL
 from .language import Language, get_language
 from .models import Article, SummarySentence
 from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, term_matrix
-from .similarity import cosine, terms
-from .syndication import COPY_SIMILARITY, jaccard, shingles
+from .similarity import cosine, norm, terms
+from .syndication import COPY_SIMILARITY, WordHashes, jaccard, shingles
 
 __all__ = ["ALGORITHMS", "SummaryOptions", "UnknownAlgorithm", "summarize", "choose_headline",
            "story_language", "is_heading"]
@@ -190,7 +190,8 @@ def merge(found: list[Candidate]) -> list[Candidate]:
 def independent_reports(articles: Sequence[Article]) -> numpy.ndarray:
     """Per article, the index of the article it copies (syndication's shingle Jaccard), else its own."""
     order = sorted(range(len(articles)), key=lambda i: (_timestamp(articles[i]), i))
-    sets = {i: shingles(articles[i].text) for i in order}
+    words_seen = WordHashes()
+    sets = {i: shingles(articles[i].text, words_seen=words_seen) for i in order}
     reports = numpy.arange(len(articles))
     originals: list[int] = []
     for i in order:
@@ -267,13 +268,16 @@ def _credit(cand: Candidate, articles: Sequence[Article]) -> SummarySentence:
 def choose_headline(articles: Sequence[Article]) -> str:
     """The title closest to what the whole story is about, avoiding shouting and extremes."""
     lang = get_language(story_language(articles))
-    centroid = sum((terms(a.text, lang) for a in articles), Counter())
+    centroid: Counter = Counter()
+    for article in articles:
+        centroid.update(terms(article.text, lang))
+    centroid_norm = norm(centroid)
 
     def rating(article: Article) -> float:
         title = article.title
         penalty = 0.8 if title.rstrip().endswith(("!", "?")) else 1.0
         length = len(title.split())
         penalty *= 1.0 if 5 <= length <= 16 else 0.85
-        return cosine(terms(title, lang), centroid) * penalty
+        return cosine(terms(title, lang), centroid, centroid_norm) * penalty
 
     return max(articles, key=rating).title

@@ -25,13 +25,23 @@ _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)
 
 
-def shingles(text: str, size: int = 5) -> np.ndarray:
+class WordHashes(dict):
+    """crc32 of each word, computed once per word: a dict lookup costs a fraction of
+    encoding and hashing the word again (news text repeats its words)."""
+
+    def __missing__(self, word: str) -> int:
+        value = self[word] = zlib.crc32(word.encode())
+        return value
+
+
+def shingles(text: str, size: int = 5, words_seen: WordHashes | None = None) -> np.ndarray:
     """The text's word `size`-shingles as sorted unique 64-bit hashes; a text shorter
-    than `size` words is one shingle."""
+    than `size` words is one shingle. `words_seen` shares word hashes between texts."""
     words = _WORD.findall(text.lower())
     if not words:
         return np.empty(0, dtype=np.uint64)
-    ids = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    hashes_of = (words_seen if words_seen is not None else WordHashes()).__getitem__
+    ids = np.fromiter(map(hashes_of, words), dtype=np.uint64, count=len(words))
     width = min(size, len(ids))
     count = len(ids) - width + 1
     hashes = np.zeros(count, dtype=np.uint64)
@@ -63,8 +73,9 @@ def find_copies(articles: Sequence[Article], earlier: Sequence[Article] = ()) ->
     a, b = (np.asarray(p, dtype=np.uint64) for p in template.permutations)
     sets: dict[str, np.ndarray] = {}
     copies: dict[str, str] = {}
+    words_seen = WordHashes()
     for article in [*earlier, *sorted(articles, key=_published)]:
-        shingle_set = shingles(article.text)
+        shingle_set = shingles(article.text, words_seen=words_seen)
         if not shingle_set.size or article.id in sets:
             continue
         low = (shingle_set ^ (shingle_set >> np.uint64(32))) & _MAX_HASH
@@ -76,7 +87,8 @@ def find_copies(articles: Sequence[Article], earlier: Sequence[Article] = ()) ->
             copies[article.id] = original
         sets[article.id] = shingle_set
         lsh.insert(article.id, signature)
-    return {k: v for k, v in copies.items() if k in {a.id for a in articles}}
+    new = {a.id for a in articles}
+    return {k: v for k, v in copies.items() if k in new}
 
 
 def _original(shingle_set: np.ndarray, candidates: list[str], sets: dict[str, np.ndarray],

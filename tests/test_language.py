@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest import language as language_module
 from digest.language import Language, detect, get_language
 
 SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
@@ -341,6 +342,13 @@ def test_words_of_any_text_are_verbatim_tokens(text: str) -> None:
     words = ID.words(text)
     assert all(w and w in text and not w.isspace() for w in words)
     assert ID.to_words(text) == tuple(words)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.characters(max_codepoint=0x2100)))
+def test_latin_fast_path_finds_the_same_words_as_the_general_pattern(text: str) -> None:
+    # Texts near the boundary of the fast path (U+0300, U+20D0) and mixes of both sides.
+    assert ID.words(text) == language_module._WORD.findall(text)
 
 
 # --- words -------------------------------------------------------------------------
