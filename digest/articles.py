@@ -21,7 +21,7 @@ from .ingest import SourceResult
 from .language import detect, detection_sample, get_language
 from .models import Article, Document, SourceReport
 from .stages import stage
-from .workers import cores, map_shares, split
+from .workers import spread
 
 log = logging.getLogger(__name__)
 
@@ -97,19 +97,11 @@ def clean_sources(results: Sequence[SourceResult], tz: tzinfo, known: set[str],
                   weights: Weights = Weights()) -> list[CleanedSource]:
     """Every source's new articles (documents whose id or URL is in `known` are skipped)."""
     fresh = [sum(1 for d in r.documents if not ({d.id, d.url} & known)) for r in results]
-    parts = min(cores(), sum(fresh) // DOCUMENTS_PER_PROCESS)
-    shares = split(fresh, parts, weight=lambda count: count) if parts > 1 else [list(range(len(results)))]
-    done = map_shares(clean_share, [([results[i] for i in share], tz, known, weights) for share in shares])
-    cleaned: list[CleanedSource] = [None] * len(results)  # type: ignore[list-item]
-    for share, outcome in zip(shares, done):
-        for i, source in zip(share, outcome):
-            cleaned[i] = source
-    return cleaned
+    return spread(clean_share, results, fresh, DOCUMENTS_PER_PROCESS, tz, known, weights)
 
 
-def clean_share(share: tuple[list[SourceResult], tzinfo, set[str], Weights]) -> list[CleanedSource]:
-    """clean_sources() of one share, in whichever process it runs."""
-    results, tz, known, weights = share
+def clean_share(results: list[SourceResult], tz: tzinfo, known: set[str], weights: Weights) -> list[CleanedSource]:
+    """clean_sources() of some sources, in whichever process it runs."""
     return [_clean_source(result, tz, known, weights) for result in results]
 
 

@@ -36,8 +36,12 @@ from .stages import stage
 from .store import Store
 from .summarize import SummaryOptions, choose_headline, story_language, summarize
 from .syndication import find_copies
+from .workers import Worker, cores
 
 log = logging.getLogger(__name__)
+
+# Fewer articles than this are checked for copies in this process: a worker costs a second.
+COPIES_PER_PROCESS = 2000
 
 
 class NothingToSummarize(Exception):
@@ -190,14 +194,29 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
     if len(failed) == len(reports):
         raise NothingToSummarize("every source failed")
     with store.transaction():
-        with stage("store"):
-            new, features = _store_articles(store, results, cleaned, since)
-        with stage("cluster"):
-            _cluster(store, new, features, config.window, since)
+        new = _store_and_cluster(store, results, cleaned, config.window, since)
     with stage("rank"):
         briefing = _daily_briefing(store, config, now, reports, since)
     folder, written = _publish(store, config, briefing, out, formats)
     return RunResult(briefing, folder, written, len(new))
+
+
+def _store_and_cluster(store: Store, results: Sequence[SourceResult], cleaned: Sequence[CleanedSource],
+                       window: timedelta | None, since: datetime | None) -> list[Article]:
+    """Store the new articles, put them in stories and record the syndicated copies."""
+    with stage("store"):
+        new, features = _store_articles(store, results, cleaned)
+        earlier = [a for a in store.articles_seen_since(since) if a.id not in features]
+    # Stories do not depend on copies (a copy is an article of its story all the same), so
+    # with many articles the copies are found in a worker while this process clusters.
+    small = not new or len(new) + len(earlier) < COPIES_PER_PROCESS or cores() < 2
+    with Worker(find_copies, new, earlier, here=small) as copies:
+        with stage("cluster"):
+            _cluster(store, new, features, window, since)
+        with stage("copies"):
+            for copy, original in copies.result().items():
+                store.mark_duplicate(copy, original)
+    return new
 
 
 def _publish(store: Store, config: Config, briefing: Briefing, out: Path,
@@ -243,10 +262,10 @@ def _known_documents(store: Store, results: Sequence[SourceResult]) -> set[str]:
     return store.known([d.id for d in documents if d.id], [d.url for d in documents if d.url])
 
 
-def _store_articles(store: Store, results: Sequence[SourceResult], cleaned: Sequence[CleanedSource],
-                    since: datetime | None) -> tuple[list[Article], dict[str, Features]]:
-    """Store what is new (re-runs add nothing) with its features, record feed state and
-    syndicated copies. Returns the new articles and their features."""
+def _store_articles(store: Store, results: Sequence[SourceResult],
+                    cleaned: Sequence[CleanedSource]) -> tuple[list[Article], dict[str, Features]]:
+    """Store what is new (re-runs add nothing) with its features and record feed state.
+    Returns the new articles and their features."""
     new: list[Article] = []
     features: dict[str, Features] = {}
     for result, source in zip(results, cleaned):
@@ -256,12 +275,6 @@ def _store_articles(store: Store, results: Sequence[SourceResult], cleaned: Sequ
         features |= {a.id: source.features[a.id] for a in added}
         store.save_features({a.id: features[a.id] for a in added}, FEATURES.fingerprint())
         new.extend(added)
-    fresh = {a.id for a in new}
-    earlier = [a for a in store.articles_seen_since(since) if a.id not in fresh]
-    with stage("copies"):
-        copies = find_copies(new, earlier)
-    for copy, original in copies.items():
-        store.mark_duplicate(copy, original)
     return new, features
 
 

@@ -1,13 +1,14 @@
-"""Run CPU-bound work of a run on every core: the first share here, the others in workers.
+"""Run CPU-bound work of a run on every core: map_shares() does the first share here and
+the others in workers; a Worker does one piece of work beside this process's own.
 
 Parsing and cleaning are pure Python, so in one process the GIL runs them on one core. A
 worker is a fresh interpreter that imports only digest (multiprocessing's spawn and
 forkserver would also re-run the caller's __main__ in it, and fork would copy a process that
 has threads, which can deadlock). It gets this process's sys.path first, so that it imports
-the very same digest, then a module-level function's name and its share (pickled) on stdin;
+the very same digest, then a module-level function's name and its arguments (pickled) on stdin;
 it answers with the result and its log records on stdout, and those are logged here. A
-worker that dies (a signal, a crash) has its share done here instead. No worker outlives the
-call, even when it is interrupted.
+worker that dies (a signal, a crash) has its work done here instead. No worker outlives the
+call (or the with block), even when it is interrupted.
 """
 
 from __future__ import annotations
@@ -58,52 +59,103 @@ def map_shares(function: Callable[[Share], Result], shares: Sequence[Share]) -> 
     `function` must be a module-level function; shares and results must pickle."""
     if len(shares) <= 1 or not sys.executable:  # embedded Python: nothing to start workers with
         return [function(share) for share in shares]
-    name = f"{function.__module__}:{function.__qualname__}"
-    level = logging.getLogger("digest").getEffectiveLevel()
-    processes: list[subprocess.Popen] = []
-    try:
-        for _ in shares[1:]:  # all start (and import) at once, then get their share
-            # In a session of their own, out of reach of the terminal's Ctrl-C: what an interrupt
-            # means (stop after this run, or now) is this process's to decide.
-            processes.append(subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
-                                              stdout=subprocess.PIPE, start_new_session=True))
-        for process, share in zip(processes, shares[1:]):
-            with contextlib.suppress(OSError):  # a worker that died early is _collect's to handle
-                process.stdin.write(pickle.dumps(sys.path) + pickle.dumps((name, share, level)))
-                process.stdin.flush()
+    with contextlib.ExitStack() as stack:
+        workers = [stack.enter_context(Worker(function, share)) for share in shares[1:]]
         here = function(shares[0])
-        return [here, *(_collect(process, function, share) for process, share in zip(processes, shares[1:]))]
-    finally:
-        for process in processes:
-            process.kill()  # a no-op once it has exited
-            process.wait()
-            with contextlib.suppress(OSError):
-                process.stdin.close()
-            process.stdout.close()
+        return [here, *(worker.result() for worker in workers)]
 
 
-def _collect(process: subprocess.Popen, function: Callable, share: Any) -> Any:
-    """A worker's result, its log records logged here; its share done here if it failed."""
-    try:
-        result, records = pickle.loads(process.stdout.read())
-    except Exception:  # noqa: BLE001 (nothing, or a part: the worker died, by a signal or a crash)
-        log.warning("a worker process failed (exit code %s): its share is done here instead", process.wait())
-        return function(share)
-    for record in records:
-        logger = logging.getLogger(record.name)
-        if logger.isEnabledFor(record.levelno):
-            logger.handle(record)
-    return result
+def spread(function: Callable[..., list[Result]], items: Sequence[Any], weights: Sequence[int],
+           per_process: int, *args: Any) -> list[Result]:
+    """function(items, *args), which gives one result per item, with the items shared out
+    among up to one process per core, one per `per_process` of their total weight; results
+    in the order of `items`."""
+    parts = min(cores(), sum(weights) // max(per_process, 1))
+    shares = split(weights, parts, weight=lambda w: w) if parts > 1 else [list(range(len(items)))]
+    done = map_shares(_apply, [(function, [items[i] for i in share], args) for share in shares])
+    results: list[Any] = [None] * len(items)
+    for share, outcome in zip(shares, done):
+        for i, result in zip(share, outcome):
+            results[i] = result
+    return results
+
+
+def _apply(share: tuple[Callable[..., Any], list[Any], tuple]) -> Any:
+    function, items, args = share
+    return function(items, *args)
+
+
+class Worker:
+    """function(*args) in a worker process, started on entering, while this process does
+    something else; result() waits for it (and does the work here if the worker died, or
+    with `here`, when the work is too small to pay for a process). On leaving, the worker
+    is ended whatever state it is in. `function` must be a module-level function; its
+    arguments and result must pickle."""
+
+    def __init__(self, function: Callable[..., Result], *args: Any, here: bool = False) -> None:
+        self.function, self.args, self.here = function, args, here
+        self.process: subprocess.Popen | None = None
+        self.sending: threading.Thread | None = None
+
+    def __enter__(self) -> Worker:
+        if self.here or not sys.executable:  # embedded Python: nothing to start workers with
+            return self
+        # In a session of its own, out of reach of the terminal's Ctrl-C: what an interrupt
+        # means (stop after this run, or now) is this process's to decide.
+        self.process = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, start_new_session=True)
+        name = f"{self.function.__module__}:{self.function.__qualname__}"
+        message = pickle.dumps(sys.path) + pickle.dumps((name, self.args, logging.getLogger("digest").getEffectiveLevel()))
+        # Sent from a thread: the pipe takes a big share only as fast as the worker, still
+        # importing, reads it, and this process has its own work to do meanwhile.
+        self.sending = threading.Thread(target=_send, args=(self.process, message), daemon=True)
+        self.sending.start()
+        return self
+
+    def result(self) -> Any:
+        """The worker's result, its log records logged here; its share done here if it failed."""
+        if self.process is None:
+            return self.function(*self.args)
+        if self.sending is not None:
+            self.sending.join()
+        try:
+            result, records = pickle.loads(self.process.stdout.read())
+        except Exception:  # noqa: BLE001 (nothing, or a part: the worker died, by a signal or a crash)
+            log.warning("a worker process failed (exit code %s): its share is done here instead",
+                        self.process.wait())
+            return self.function(*self.args)
+        for record in records:
+            logger = logging.getLogger(record.name)
+            if logger.isEnabledFor(record.levelno):
+                logger.handle(record)
+        return result
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is None:
+            return
+        self.process.kill()  # a no-op once it has exited
+        self.process.wait()
+        if self.sending is not None:
+            self.sending.join()  # the dead worker's pipe fails the write at once
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        self.process.stdout.close()
+
+
+def _send(process: subprocess.Popen, message: bytes) -> None:
+    with contextlib.suppress(OSError):  # a worker that died early is result()'s to handle
+        process.stdin.write(message)
+        process.stdin.flush()
 
 
 def _worker() -> None:
-    """A worker process: (function name, share, log level) on stdin, (result, log records) on stdout."""
+    """A worker process: (function name, arguments, log level) on stdin, (result, log records) on stdout."""
     # systemd's stop signal reaches every process of the service: like Ctrl-C, it is the
     # parent's to act on, which ends its workers (SIGKILL) if it stops before they are done.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever prints to stdout must not corrupt the result
-    name, share, level = pickle.load(sys.stdin.buffer)
+    name, args, level = pickle.load(sys.stdin.buffer)
     # stdin ends when the parent is gone (os._exit, SIGKILL): do not go on working for nobody.
     threading.Thread(target=lambda: (sys.stdin.buffer.read(), os._exit(1)), daemon=True).start()
     records: list[logging.LogRecord] = []
@@ -114,7 +166,7 @@ def _worker() -> None:
     function = importlib.import_module(module)
     for part in qualname.split("."):
         function = getattr(function, part)
-    result = function(share)
+    result = function(*args)
     pickle.dump((result, records), out)
     out.close()
     # Done: leave without the interpreter's shutdown, which would wait on the thread blocked

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 from pathlib import Path
 
 import digest.articles
+import digest.pipeline
 from digest.config import load_config
 from digest.pipeline import run
-from digest.workers import map_shares, split
+from digest.workers import Worker, map_shares, split
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
 
@@ -47,14 +49,41 @@ def test_split_balances_the_weights():
     assert sorted(sum([9, 1, 1, 1, 5, 4][i] for i in share) for share in shares) == [10, 11]
 
 
-def test_a_run_cleaned_in_workers_gives_the_same_brief(tmp_path, monkeypatch):
+def power(base: int, exponent: int) -> tuple[int, int]:
+    return os.getpid(), base ** exponent
+
+
+def test_a_worker_runs_beside_this_process_unless_told_to_work_here():
+    with Worker(power, 2, 10) as beside, Worker(power, 3, 2, here=True) as here:
+        assert beside.result() != (os.getpid(), 1024) and beside.result()[1] == 1024
+        assert here.result() == (os.getpid(), 9)
+
+
+def _demo_with_a_wire_copy(root: Path) -> tuple[Path, str]:
+    """The demo, plus an outlet that republishes one of its export's articles word for word
+    (the config, and the id of the article copied)."""
+    shutil.rmtree(root / "examples", ignore_errors=True)
+    shutil.rmtree(root / "var", ignore_errors=True)
+    demo = root / "examples" / "demo"
+    shutil.copytree(DEMO, demo)
+    record = json.loads((demo / "export" / "newsdesk.jsonl").read_text("utf-8").splitlines()[0])
+    original = record["id"]
+    record |= {"id": "reprint-1", "url": "http://example.invalid/reprint/1", "outlet": "Reprint Daily",
+               "published": "2024-06-20T15:00:00Z"}
+    (demo / "reprint.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    with (demo / "feeds.yaml").open("a", encoding="utf-8") as config:
+        config.write("\n  - name: Reprint Daily\n    url: reprint.jsonl\n")
+    return demo / "feeds.yaml", original
+
+
+def test_a_run_in_workers_gives_the_same_brief(tmp_path, monkeypatch):
     briefs = []
     for per_process in (10_000, 5):  # all here, then shared out among workers
         monkeypatch.setattr(digest.articles, "DOCUMENTS_PER_PROCESS", per_process)
-        shutil.rmtree(tmp_path / "examples", ignore_errors=True)
-        shutil.rmtree(tmp_path / "var", ignore_errors=True)
-        shutil.copytree(DEMO, tmp_path / "examples" / "demo")
-        result = run(load_config(tmp_path / "examples" / "demo" / "feeds.yaml"), formats=["json"])
-        briefs.append([(s.id, [a.id for a in s.articles], [x.text for x in s.summary])
+        monkeypatch.setattr(digest.pipeline, "COPIES_PER_PROCESS", per_process)
+        config, original = _demo_with_a_wire_copy(tmp_path)
+        result = run(load_config(config), formats=["json"])
+        briefs.append([(s.id, s.headline, [a.id for a in s.articles], [x.text for x in s.summary], s.copies)
                        for s in result.briefing.stories])
     assert briefs[0] == briefs[1] and len(briefs[0]) == 6  # the demo's six events
+    assert [copies for *_, copies in briefs[0] if copies] == [(("reprint-1", original),)]
