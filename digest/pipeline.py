@@ -205,8 +205,8 @@ def _store_and_cluster(store: Store, results: Sequence[SourceResult], cleaned: S
                        window: timedelta | None, since: datetime | None) -> list[Article]:
     """Store the new articles, put them in stories and record the syndicated copies."""
     with stage("store"):
+        earlier = store.articles_seen_since(since)  # read before the new ones join them
         new, features = _store_articles(store, results, cleaned)
-        earlier = [a for a in store.articles_seen_since(since) if a.id not in features]
     # Stories do not depend on copies (a copy is an article of its story all the same), so
     # with many articles the copies are found in a worker while this process clusters.
     small = not new or len(new) + len(earlier) < COPIES_PER_PROCESS or cores() < 2

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -71,8 +70,6 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-_SPACE = re.compile(r"\s+")
-
 
 class StoreError(Exception):
     """The database cannot be used (wrong URL, unreadable file, newer schema)."""
@@ -95,7 +92,9 @@ def url_key(url: str | None) -> str | None:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha1(_SPACE.sub(" ", text).strip().lower().encode()).hexdigest()
+    """Of the text with its runs of whitespace made one space (str.split's whitespace is
+    re's \\s: the same hashes as stored by earlier versions), lowercased."""
+    return hashlib.sha1(" ".join(text.split()).lower().encode()).hexdigest()
 
 
 def sqlite_path(database: str) -> str:

@@ -1,5 +1,6 @@
 """The SQLite store: migrations, idempotent article keys, stories, feed state, transactions."""
 
+import hashlib
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
@@ -123,3 +124,8 @@ def test_known_documents_by_id_or_canonical_url(store):
                               url="https://kabar.example/a?utm_source=rss"))
     assert store.known(["x1", "x2"], ["https://kabar.example/a", "https://kabar.example/b"]) == {
         "x1", "https://kabar.example/a"}
+
+
+def test_content_hash_ignores_case_and_every_kind_of_whitespace():
+    # The hashes of stored articles must not change: runs of any Unicode whitespace are one space.
+    assert content_hash(" Kata\u00a0dia,\t\n\u2003 BESOK.\u3000") == hashlib.sha1(b"kata dia, besok.").hexdigest()
