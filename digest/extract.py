@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from urllib.parse import urlsplit
@@ -11,6 +12,8 @@ import lxml.html
 import nh3
 import trafilatura
 from dateutil import parser as dateparser
+from trafilatura.external import SANITIZED_XPATH
+from trafilatura.settings import DEFAULT_CONFIG
 
 from .fetch import is_http_url
 
@@ -77,6 +80,9 @@ MAX_ID_CHARS = 500  # longer ids are replaced by their hash
 # surrogates (which no file or database can hold) and non-characters.
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 _LONG_RUN = re.compile(r"\S{%d,}" % (MAX_WORD_CHARS + 1))
+_MIN_EXTRACTED_SIZE = DEFAULT_CONFIG.getint("DEFAULT", "MIN_EXTRACTED_SIZE")
+# A page's text as readability can see it (it drops scripts and styles first).
+_PAGE_TEXT = lxml.etree.XPath("//text()[not(parent::script or parent::style)]")
 
 
 @dataclass(frozen=True)
@@ -88,28 +94,54 @@ class PageText:
     url: str | None
 
 
-def extract_page(html: str | bytes, url: str | None = None) -> PageText | None:
-    """Main text and metadata of an article page (trafilatura); None when it finds no article."""
-    # Precision over recall: on a page without an article, recall mode returns the menus.
-    doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
-    )
+def extract_page(html: str | bytes, url: str | None = None, metadata: bool = True) -> PageText | None:
+    """Main text of an article page (trafilatura) and, with `metadata` (half the work), its
+    title, outlet, date and address; None when it finds no article."""
+    tree = trafilatura.load_html(html)  # parsed once: trafilatura copies it, _published_meta reads it
+    if tree is None:
+        return None
+    doc = _extract(tree, url, metadata, fast=True)
+    if doc is None or not _settled(doc, tree):
+        doc = _extract(tree, url, metadata, fast=False)
     if doc is None or not (doc.text or "").strip():
         return None
-    published = _published_meta(html) or doc.date or None
+    if not metadata:
+        return PageText(doc.text, None, None, None, url)
+    published = _published_meta(tree) or doc.date or None
     # The page's own idea of its address (canonical, og:url) counts only if it is http(s).
     page_url = doc.url if doc.url and is_http_url(doc.url) else url
     return PageText(doc.text, doc.title or None, doc.sitename or None, published, page_url)
 
 
-def _published_meta(html: str | bytes) -> str | None:
+def _extract(tree: lxml.html.HtmlElement, url: str | None, metadata: bool,
+             fast: bool) -> trafilatura.settings.Document | None:
+    # Precision over recall: on a page without an article, recall mode returns the menus.
+    return trafilatura.bare_extraction(tree, url=url, fast=fast, with_metadata=metadata, include_comments=False,
+                                       include_tables=False, favor_precision=True)
+
+
+def _settled(doc: trafilatura.settings.Document, tree: lxml.html.HtmlElement) -> bool:
+    """Whether trafilatura's fallback extractors could not replace its own text (`fast`
+    skips them: they cost a third of an extraction). In precision mode readability wins
+    only over a text without paragraphs, mostly tables, or under half of readability's
+    (a part of the page's text); jusText is tried only on a text under MIN_EXTRACTED_SIZE
+    or one that still holds page furniture (nav, aside, figure, …)."""
+    body = doc.body
+    length = _text_length(body.itertext())
+    return (length >= _MIN_EXTRACTED_SIZE and 2 * length >= _text_length(_PAGE_TEXT(tree))
+            and bool(body.xpath(".//p//text()")) and len(body.findall(".//table")) <= len(body.findall(".//p"))
+            and not body.xpath(SANITIZED_XPATH))
+
+
+def _text_length(pieces: Iterable[str]) -> int:
+    """Characters of the text with its whitespace collapsed, as trafilatura measures it."""
+    return len(" ".join(" ".join(pieces).split()))
+
+
+def _published_meta(tree: lxml.html.HtmlElement) -> str | None:
     """The page's own publication timestamp; trafilatura keeps only its day."""
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
-        return None
     for path in _PUBLISHED_PATHS:
-        values = [v.strip() for v in root.xpath(path) if isinstance(v, str) and v.strip()]
+        values = [v.strip() for v in tree.xpath(path) if isinstance(v, str) and v.strip()]
         if values:
             return values[0]
     return None
@@ -126,8 +158,6 @@ def html_to_text(fragment: str) -> str:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (ValueError, lxml.etree.ParserError):
         return ""
-    for bad in root.xpath("//script|//style|//figure|//figcaption|//noscript"):
-        bad.drop_tree()
     for el in root.iter(_BLOCK_TAGS):
         el.tail = "\n\n" + (el.tail or "")
     lines = (" ".join(line.split()) for line in root.text_content().split("\n\n"))

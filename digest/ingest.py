@@ -24,7 +24,9 @@ total_timeout seconds of fetching, keeping the feed's summaries for the rest.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import logging
+import math
 import sys
 import threading
 import time
@@ -54,6 +56,10 @@ PAGE_TIME_FACTOR = 2.0
 # At most this many of one feed's pages are fetched at once: a feed's links are usually all
 # on its outlet's site, which a burst of requests would burden (and may answer with 429).
 PAGE_LANES = 4
+# Fetching threads share pools of at most this many connections: httpcore goes through every
+# connection of its pool under one lock for each request and each response, which past a few
+# connections costs more CPU than the request itself.
+POOL_CONNECTIONS = 4
 # A worker process is worth its start (about a second of imports) from this many sources on.
 SOURCES_PER_PROCESS = 100
 
@@ -91,6 +97,31 @@ class _PageBudget:
             self.failures += failed
 
 
+class _Clients:
+    """HTTP clients for `connections` threads: each thread always gets the same client, and
+    no client serves more threads than it has connections (at most POOL_CONNECTIONS), so
+    no thread waits for a connection."""
+
+    def __init__(self, limits: FetchLimits, connections: int) -> None:
+        count = math.ceil(connections / POOL_CONNECTIONS)
+        self._clients = [new_client(limits, math.ceil(connections / count)) for _ in range(count)]
+        self._handed = itertools.count()  # next() is atomic: threads take turns without a lock
+        self._mine = threading.local()
+
+    def get(self) -> httpx.Client:
+        client = getattr(self._mine, "client", None)
+        if client is None:
+            client = self._mine.client = self._clients[next(self._handed) % len(self._clients)]
+        return client
+
+    def __enter__(self) -> _Clients:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for client in self._clients:
+            client.close()
+
+
 def ingest(sources: Sequence[Source], states: Mapping[str, FeedState], tz: tzinfo,
            limits: FetchLimits = FetchLimits(), workers: int = 64, full_text: bool = True) -> list[SourceResult]:
     """Every source's documents, in the order of `sources`; with `full_text`, teaser entries
@@ -118,9 +149,9 @@ def processes_for(sources: int, workers: int) -> int:
 def _ingest_here(sources: Sequence[Source], states: Mapping[str, FeedState], tz: tzinfo, limits: FetchLimits,
                  workers: int, full_text: bool) -> list[SourceResult]:
     """ingest() in this process: a feed's pages are fetched as soon as the feed is read."""
-    with new_client(limits, workers) as client, ThreadPoolExecutor(workers) as pool:
+    with _Clients(limits, workers) as clients, ThreadPoolExecutor(workers) as pool:
         try:
-            reading = {pool.submit(_ingest_one, s, states.get(s.name), tz, limits, client): i
+            reading = {pool.submit(_ingest_one, s, states.get(s.name), tz, limits, clients): i
                        for i, s in enumerate(sources)}
             results: list[SourceResult] = [None] * len(sources)  # type: ignore[list-item]
             lanes: dict[int, list[Future]] = {}
@@ -128,7 +159,7 @@ def _ingest_here(sources: Sequence[Source], states: Mapping[str, FeedState], tz:
                 i = reading[future]
                 results[i] = future.result()  # never raises: _ingest_one reports every failure
                 if full_text:
-                    lanes[i] = _start_pages(results[i], pool, limits, client)
+                    lanes[i] = _start_pages(results[i], pool, limits, clients)
             return [_with_pages(result, lanes.get(i, [])) for i, result in enumerate(results)]
         except BaseException:  # Ctrl-C: wait for the fetches under way, not for all the others
             pool.shutdown(wait=False, cancel_futures=True)
@@ -136,14 +167,14 @@ def _ingest_here(sources: Sequence[Source], states: Mapping[str, FeedState], tz:
 
 
 def _start_pages(result: SourceResult, pool: ThreadPoolExecutor, limits: FetchLimits,
-                 client: httpx.Client) -> list[Future]:
+                 clients: _Clients) -> list[Future]:
     """Fetch the pages of the source's teaser entries in at most PAGE_LANES lanes, each lane
     one page after another; each lane's future gives {entry index: document}."""
     teasers = [j for j, doc in enumerate(result.documents) if _is_teaser(doc)]
     budget = _PageBudget()
 
     def lane(indexes: list[int]) -> dict[int, Document]:
-        return {j: _full_text(result.documents[j], result, budget, limits, client) for j in indexes}
+        return {j: _full_text(result.documents[j], result, budget, limits, clients.get()) for j in indexes}
 
     return [pool.submit(lane, teasers[k::PAGE_LANES]) for k in range(min(PAGE_LANES, len(teasers)))]
 
@@ -164,13 +195,13 @@ def _ingest_share(share: tuple) -> list[SourceResult]:
 
 
 def _ingest_one(source: Source, state: FeedState | None, tz: tzinfo, limits: FetchLimits,
-                client: httpx.Client) -> SourceResult:
+                clients: _Clients) -> SourceResult:
     spec = InputSpec(source.url, source.name)
     try:
         if not spec.is_url:
             docs = read_input(spec, tz, limits)
             return _ok(source, docs)
-        return _ingest_url(source, state or FeedState(), tz, limits, client)
+        return _ingest_url(source, state or FeedState(), tz, limits, clients.get())
     except InputError as exc:
         log.warning("%s: %s", source.name, exc)
         return SourceResult(SourceReport(source.name, "failed", 0, str(exc)))
@@ -249,7 +280,7 @@ def _with_page_text(doc: Document, page: FetchResult) -> Document:
     if not page.ok:
         log.info("%s: kept the feed summary (%s)", doc.url, page.error or f"HTTP {page.status}")
         return doc
-    extracted = extract_page(page.content, page.final_url)
+    extracted = extract_page(page.content, page.final_url, metadata=not doc.title)  # the feed's title wins
     if extracted is None:
         return doc
     text = tame_text(extracted.text)

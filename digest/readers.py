@@ -19,11 +19,13 @@ import json
 import logging
 import re
 import xml.sax
+import xml.sax.expatreader
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 import feedparser
+import feedparser.api
 from charset_normalizer import from_bytes
 from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
@@ -273,6 +275,26 @@ def screen_xml(data: bytes, source: str) -> None:
     except (xml.sax.SAXException, ValueError, LookupError) as exc:
         # Malformed before the end: the declarations may not all have been seen.
         raise InputError(f"{source}: refused: malformed XML that declares entities ({exc})") from exc
+
+
+class _TextRuns(xml.sax.expatreader.ExpatParser):
+    """The SAX parser feedparser gets: expat handing over each run of text at once. By
+    default it hands over a piece per line and per entity, and the escaped HTML content of
+    most feeds is mostly entities: feedparser's handling of each piece cost it a seventh
+    of its time."""
+
+    def reset(self) -> None:
+        super().reset()
+        self._parser.buffer_text = True
+
+
+def create_parser() -> _TextRuns:
+    """xml.sax.make_parser() asks this of the modules in feedparser's PREFERRED_XML_PARSERS."""
+    return _TextRuns()
+
+
+if __name__ not in feedparser.api.PREFERRED_XML_PARSERS:  # the modules xml.sax tries first
+    feedparser.api.PREFERRED_XML_PARSERS.insert(0, __name__)
 
 
 def _feed_documents(data: bytes, source: str, name: str | None, tz: tzinfo,

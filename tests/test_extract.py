@@ -1,10 +1,13 @@
-"""Metadata from text: datelines name outlets, dates in Indonesian and English forms."""
+"""Metadata from text: datelines name outlets, dates in Indonesian and English forms; article pages."""
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+import trafilatura
 
-from digest.extract import find_date, html_to_text, outlet_from_url, split_dateline
+import digest.extract as extract_module
+from digest.extract import extract_page, find_date, html_to_text, outlet_from_url, split_dateline
 
 WIB = timezone(timedelta(hours=7))
 
@@ -70,3 +73,40 @@ def test_html_fragments_become_paragraphs_without_markup():
 
 def test_outlet_from_url_drops_www():
     assert outlet_from_url("https://www.antaranews.com/berita/1") == "antaranews.com"
+
+
+# --- article pages: trafilatura's cheap path first, its whole cascade when it may matter ----
+
+PAGES = Path(__file__).resolve().parent / "data" / "pages"
+_FULL = dict(with_metadata=True, include_comments=False, include_tables=False, favor_precision=True)
+# A short article among a long menu: its text is under half the page's, so readability
+# could have found more and the whole cascade runs.
+_SHORT_AMONG_MENUS = ("<html><head><title>Banjir di Bekasi</title></head><body><nav><ul>"
+                      + "".join(f"<li><a href='/r/{i}'>Rubrik nomor {i} dengan judul panjang</a></li>" for i in range(60))
+                      + "</ul></nav><article><h1>Banjir di Bekasi</h1><p>" + "Air naik setinggi satu meter di Bekasi. " * 8
+                      + "</p></article></body></html>")
+
+
+@pytest.mark.parametrize("page", [(PAGES / "id_article.html").read_bytes(), (PAGES / "en_article.html").read_bytes(),
+                                  _SHORT_AMONG_MENUS])
+def test_page_text_is_what_trafilaturas_whole_cascade_gives(page) -> None:
+    full = trafilatura.bare_extraction(page, url="https://example.com/a", **_FULL)
+    got = extract_page(page, "https://example.com/a")
+    assert got is not None and (got.text, got.title, got.outlet) == (full.text, full.title, full.sitename or None)
+
+
+def test_the_fallback_extractors_run_only_when_they_could_change_the_text(monkeypatch) -> None:
+    calls: list[bool] = []
+    extract = extract_module._extract
+    monkeypatch.setattr(extract_module, "_extract", lambda *args, fast: calls.append(fast) or extract(*args, fast=fast))
+    extract_page((PAGES / "id_article.html").read_bytes())
+    assert calls == [True]
+    extract_page(_SHORT_AMONG_MENUS)
+    assert calls == [True, True, False]
+
+
+def test_a_page_read_for_its_text_only_skips_the_metadata() -> None:
+    page = (PAGES / "id_article.html").read_bytes()
+    bare, whole = extract_page(page, "https://example.com/a", metadata=False), extract_page(page, "https://example.com/a")
+    assert bare.text == whole.text and whole.title and whole.published
+    assert (bare.title, bare.outlet, bare.published, bare.url) == (None, None, None, "https://example.com/a")

@@ -240,7 +240,7 @@ def test_malformed_url_is_an_error_not_an_exception(url: str) -> None:
 
 
 def test_total_timeout_holds_on_a_shared_pooled_client(http_server) -> None:
-    """ingest shares one client between threads: the deadline must still be per request."""
+    """ingest shares each client between a few threads: the deadline must still be per request."""
     from concurrent.futures import ThreadPoolExecutor
 
     from digest.fetch import new_client
@@ -255,6 +255,25 @@ def test_total_timeout_holds_on_a_shared_pooled_client(http_server) -> None:
     assert time.monotonic() - started < 1.5
     assert [r.ok for r in results] == [False, True, False, True]
     assert results[1].content == ARTICLE
+
+
+def test_threads_share_small_pools_each_always_the_same_client() -> None:
+    """ingest's threads share pools of POOL_CONNECTIONS: a thread always gets its client,
+    and no client has more threads than connections (none waits for a connection)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = 2 * ingest_module.POOL_CONNECTIONS + 1
+    with ingest_module._Clients(FAST, workers) as clients, ThreadPoolExecutor(workers) as pool:
+        barrier = threading.Barrier(workers)  # every thread of the pool takes part
+        got = list(pool.map(lambda _: (barrier.wait(), threading.get_ident(), clients.get(), clients.get()),
+                            range(workers)))
+    assert all(first is again for _, _, first, again in got)
+    by_client = {id(client): client for _, _, client, _ in got}
+    assert len(by_client) == 3
+    for client in by_client.values():
+        threads = {ident for _, ident, c, _ in got if c is client}
+        assert len(threads) <= client._transport._pool._max_connections  # noqa: SLF001
+        assert client.is_closed
 
 
 def test_stall_after_headers_is_bounded_by_total_timeout(http_server) -> None:

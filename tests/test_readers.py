@@ -523,6 +523,21 @@ def rss_with(prolog: str, items: str, encoding: str = "utf-8") -> bytes:
             f"{items}</channel></rss>").encode(encoding)
 
 
+@pytest.mark.parametrize("data", [(FEEDS / "id_feed.xml").read_bytes(), (FEEDS / "en_atom.xml").read_bytes(),
+                                  rss_with("", "<item><title>A &amp; B</title><description><![CDATA[<p>x</p>]]> &lt;p&gt;"
+                                           + "Satu &amp; dua.&lt;/p&gt;\n" * 500 + "</description></item>")])
+def test_feedparser_reads_whole_runs_of_text_with_the_same_result(monkeypatch, data: bytes) -> None:
+    import feedparser.api
+
+    import digest.readers
+
+    assert feedparser.api.PREFERRED_XML_PARSERS[0] == "digest.readers"
+    assert isinstance(feedparser.api.xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS), digest.readers._TextRuns)
+    ours = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    monkeypatch.setattr(feedparser.api, "PREFERRED_XML_PARSERS", [])
+    assert ours == feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False) and ours.entries
+
+
 def test_plain_text_entities_expand_without_limit_in_feedparser_alone() -> None:
     """Why feeds are screened: feedparser keeps DTD entities of plain text, and when expat
     (rightly) gives up on the amplification, its fallback parser expands them anyway."""
