@@ -1,4 +1,5 @@
-"""What each stage of a run costs: wall time, CPU time and peak memory.
+"""What each stage of a run costs: wall time, CPU time and peak memory (of this process,
+and of this process with its worker processes at the same moment).
 
 A caller that wants the figures (`digest run --timings`, benchmarks/bench.py) opens a
 StageClock around the run; code anywhere below marks its work with `stage("name")`, which
@@ -10,10 +11,12 @@ to the stage that started the workers.
 
 from __future__ import annotations
 
+import os
 import resource
 import threading
 import time
 from collections.abc import Iterator
+from itertools import count as iter_count
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -21,6 +24,8 @@ from pathlib import Path
 
 _PAGE = resource.getpagesize()
 _SAMPLE_SECONDS = 0.01
+# Child processes are looked for every this many samples: it means reading all of /proc.
+_CHILDREN_EVERY = 10
 
 
 @dataclass
@@ -28,15 +33,35 @@ class StageCost:
     wall: float = 0.0  # seconds
     cpu: float = 0.0  # seconds of the whole process (all threads)
     peak: int = 0  # highest resident memory seen during the stage, bytes
+    peak_all: int = 0  # the same, of this process and its child processes together
     calls: int = 0
 
 
-def resident_bytes() -> int:
-    """Resident memory of this process now (Linux /proc); the peak so far elsewhere."""
+def resident_bytes(pid: int | str = "self") -> int:
+    """Resident memory of a process now (Linux /proc); of this one, the peak so far elsewhere."""
     try:
-        return int(Path("/proc/self/statm").read_text().split()[1]) * _PAGE
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
     except (OSError, IndexError, ValueError):
-        return peak_bytes()
+        return peak_bytes() if pid == "self" else 0
+
+
+def child_pids() -> list[int]:
+    """This process's child processes (Linux /proc; none elsewhere). Only after their exec
+    do they count: a child's resident size right after fork is the parent's pages, shared,
+    which is also why the children's ru_maxrss says nothing about a worker's own memory."""
+    if not Path("/proc/self/stat").exists():
+        return []
+    me, command, children = os.getpid(), Path("/proc/self/cmdline").read_bytes(), []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                # After the ")" ending the command name: state, then the parent's pid.
+                if (int(entry.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1]) == me
+                        and entry.joinpath("cmdline").read_bytes() != command):  # not exec'd yet
+                    children.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue  # ended while we looked
+    return children
 
 
 def peak_bytes() -> int:
@@ -53,6 +78,7 @@ class StageClock:
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._sample, name="stage-memory", daemon=True)
         self._token = None
+        self._children: list[int] = []
 
     def __enter__(self) -> StageClock:
         self._token = _CLOCK.set(self)
@@ -91,11 +117,17 @@ class StageClock:
     def _note_memory(self) -> None:
         if self._stack:
             cost = self.cost(self._stack[-1][0])
-            cost.peak = max(cost.peak, resident_bytes())
+            mine = resident_bytes()
+            cost.peak = max(cost.peak, mine)
+            cost.peak_all = max(cost.peak_all, mine + sum(map(resident_bytes, self._children)))
 
     def _sample(self) -> None:
         # Memory peaks inside a stage (a big matrix freed before it ends) need sampling.
-        while not self._stop.wait(_SAMPLE_SECONDS):
+        for count in iter_count():
+            if self._stop.wait(_SAMPLE_SECONDS):
+                return
+            if count % _CHILDREN_EVERY == 0:
+                self._children = child_pids()
             try:
                 self._note_memory()
             except IndexError:  # the stage ended while we looked
@@ -107,8 +139,9 @@ _CLOCK: ContextVar[StageClock | None] = ContextVar("digest_stage_clock", default
 
 def table(costs: dict[str, StageCost]) -> str:
     """The costs as an aligned text table, stages in the order they first ran."""
-    lines = [f"{'stage':<14} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9}"]
-    lines += [f"{name:<14} {c.wall:>8.2f} {c.cpu:>8.2f} {c.peak / 2**20:>9.0f}" for name, c in costs.items()]
+    lines = [f"{'stage':<14} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9} {'with workers':>12}"]
+    lines += [f"{name:<14} {c.wall:>8.2f} {c.cpu:>8.2f} {c.peak / 2**20:>9.0f} {c.peak_all / 2**20:>12.0f}"
+              for name, c in costs.items()]
     return "\n".join(lines)
 
 

@@ -6,12 +6,16 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import digest.articles
 import digest.pipeline
 from digest.config import load_config
 from digest.pipeline import run
+from digest.stages import StageClock, stage
 from digest.workers import Worker, map_shares, split
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
@@ -87,3 +91,14 @@ def test_a_run_in_workers_gives_the_same_brief(tmp_path, monkeypatch):
                        for s in result.briefing.stories])
     assert briefs[0] == briefs[1] and len(briefs[0]) == 6  # the demo's six events
     assert [copies for *_, copies in briefs[0] if copies] == [(("reprint-1", original),)]
+
+
+def test_the_stage_clock_counts_the_memory_of_worker_processes():
+    holder = "import sys, time; block = bytearray(200 * 2**20); sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(2)"
+    with StageClock() as clock, stage("holding"):
+        with subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE) as worker:
+            assert worker.stdout.readline() == b"ready\n"
+            time.sleep(0.5)  # a few samples of the children
+            worker.kill()
+    cost = clock.costs["holding"]
+    assert cost.peak_all - cost.peak >= 190 * 2**20  # the worker's block, counted once it exec'd
