@@ -35,3 +35,12 @@ def test_the_smallest_benchmark_runs_every_stage_and_writes_its_table(bench, tmp
         assert f"| {stage} |" in text
     row = next(line for line in text.splitlines() if line.startswith("| 1,000 |"))
     assert float(row.split("|")[-2]) >= 0.8  # B-cubed F1 of the stories against the generated labels
+
+
+def test_repeated_runs_report_the_median_run_and_the_range(bench, monkeypatch):
+    walls = iter([70.0, 50.0, 60.0])
+    monkeypatch.setattr(bench, "measure", lambda size, feeds, sumy, seed: {
+        "total": {"wall": next(walls)}, **({"summarizer": ["timed"]} if sumy else {})})
+    report = bench.repeated(10_000, 200, True, 1, 3)
+    assert report["total"]["wall"] == 60.0 and report["walls"] == [50.0, 60.0, 70.0]
+    assert report["summarizer"] == ["timed"]  # plain sumy is timed in the first run only
