@@ -130,7 +130,14 @@ def test_digest_run_refuses_to_start_while_another_run_holds_the_lock(demo):
     assert not (demo.parents[2] / "out").exists()
 
 
-def test_two_runs_started_at_once_build_exactly_one_brief(demo):
+def test_two_runs_started_at_once_build_exactly_one_brief(demo, http_server):
+    # One of the demo's feeds answers after 4 s, so the first run surely still holds the lock
+    # when the second asks for it (the demo alone may be done before the other has started).
+    slow = http_server.route("/slow.xml", delay=4, headers={"Content-Type": "application/rss+xml"},
+                             body=b'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>'
+                                  b'<link>http://127.0.0.1/</link><description>x</description></channel></rss>')
+    with demo.open("a", encoding="utf-8") as config:
+        config.write(f"\n  - name: Slow Wire\n    url: {slow}\n")
     command = [*DIGEST, "run", "--config", str(demo), "--format", "json,html"]
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outcomes = sorted((run.wait(120), run.stderr.read()) for run in runs)
