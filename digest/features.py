@@ -133,12 +133,11 @@ def _add_sentence(terms: Features, lang: Language, sentence: str, weight: float,
                   confirmed: set[str] | None = None) -> None:
     """Count a sentence's words. Names: capitalised words from position `first_name` on,
     and every word of a caseless script; they are sure unless `confirmed` leaves them out."""
-    stop_words = lang.stop_words  # looked up inline: this loop sees every word of every article
     for position, word in enumerate(lang.words(sentence)):
         if not word.isalpha() and _DIGIT.search(word):
             _add_number(terms, word, weight)
             continue
-        if word.lower() in stop_words:
+        if lang.is_stop_word(word):
             continue
         terms.words[lang.stem(word)] += weight
         cased = _is_cased(word[0])

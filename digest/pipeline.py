@@ -272,8 +272,9 @@ def _store_articles(store: Store, results: Sequence[SourceResult],
         report = source.report
         store.save_feed(report.name, report.name, report.status, report.articles, report.error, result.state)
         added = [a for a in source.articles if store.add_article(a)]
-        features |= {a.id: source.features[a.id] for a in added}
-        store.save_features({a.id: features[a.id] for a in added}, FEATURES.fingerprint())
+        their_features = {a.id: source.features[a.id] for a in added}
+        store.save_features(their_features, FEATURES.fingerprint())
+        features |= their_features
         new.extend(added)
     return new, features
 

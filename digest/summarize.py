@@ -31,7 +31,7 @@ from .language import Language, get_language
 from .models import Article, SummarySentence
 from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, term_matrix
 from .similarity import cosine, norm, terms
-from .syndication import COPY_SIMILARITY, WordHashes, jaccard, shingles
+from .syndication import COPY_SIMILARITY, WordHashes, shingle_jaccard, shingles
 
 __all__ = ["ALGORITHMS", "SummaryOptions", "UnknownAlgorithm", "summarize", "choose_headline",
            "story_language", "is_heading"]
@@ -200,7 +200,7 @@ def independent_reports(articles: Sequence[Article]) -> numpy.ndarray:
             # Jaccard is at most small / large: most pairs need no set operation at all.
             if not small >= COPY_SIMILARITY * large > 0:
                 continue
-            if jaccard(sets[i], sets[j]) >= COPY_SIMILARITY:
+            if shingle_jaccard(sets[i], sets[j]) >= COPY_SIMILARITY:
                 reports[i] = j
                 break
         else:

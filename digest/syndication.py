@@ -50,7 +50,7 @@ def shingles(text: str, size: int = 5, words_seen: WordHashes | None = None) -> 
     return np.unique(hashes)
 
 
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+def shingle_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Jaccard similarity of two shingle sets from shingles()."""
     if not a.size or not b.size:
         return 0.0
@@ -94,7 +94,7 @@ def find_copies(articles: Sequence[Article], earlier: Sequence[Article] = ()) ->
 def _original(shingle_set: np.ndarray, candidates: list[str], sets: dict[str, np.ndarray],
               copies: dict[str, str]) -> str | None:
     for candidate in sorted(candidates):
-        if jaccard(shingle_set, sets[candidate]) >= COPY_SIMILARITY:
+        if shingle_jaccard(shingle_set, sets[candidate]) >= COPY_SIMILARITY:
             return copies.get(candidate, candidate)  # a copy of a copy credits the first
     return None
 

@@ -3,37 +3,26 @@ reading the first N characters (digest reads language._DETECT_CHARS).
 
     python eval/language.py [--chars 500 1000 10000] [--shared ../shared]
 
-Every IndoSum article is Indonesian, every MultiLing article is in its file's language, and
-every UCI headline (title and text, often only a title) is English.
+The texts are eval/cluster.py's datasets, each article's title and text, with the language
+the dataset gives it: IndoSum Indonesian, MultiLing its file's language, UCI headlines (often
+only a title) English.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from collections.abc import Iterator
 from pathlib import Path
+
+from cluster import DATASETS, SHARED, load
 
 from digest import language
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-MULTILING = {"english": "en", "french": "fr", "czech": "cs", "greek": "el", "arabic": "ar",
-             "hebrew": "he", "hindi": "hi"}
 
-
-def texts(shared: Path) -> Iterator[tuple[str, str, str]]:
+def texts(shared: Path) -> list[tuple[str, str, str]]:
     """(dataset, expected language, text) of every evaluation text."""
-    sources = [("indosum", "id", shared / "eval" / "indosum_dev_sample" / "clusters.jsonl")]
-    sources += [(f"multiling-{name}", code, shared / "eval" / "multiling2011" / f"{name}.clusters.jsonl")
-                for name, code in MULTILING.items()]
-    for dataset, code, path in sources:
-        for line in path.read_text("utf-8").split("\n"):
-            for doc in json.loads(line)["docs"] if line.strip() else ():
-                yield dataset, code, doc["text"]
-    for line in (shared / "eval" / "uci_news_aggregator_sample" / "docs.jsonl").read_text("utf-8").split("\n"):
-        if line.strip():
-            doc = json.loads(line)
-            yield "uci", "en", f"{doc['title']}. {doc.get('text') or ''}"
+    return [(dataset, article.language, ". ".join(filter(None, (article.title, article.text))))
+            for dataset in DATASETS if dataset != "multiling-all"  # its languages, once more
+            for article in load(dataset, shared)[0]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chars", type=int, nargs="+", default=[500, 1000, 10000])
     parser.add_argument("--shared", type=Path, default=SHARED)
     args = parser.parse_args(argv)
-    data = list(texts(args.shared))
+    data = texts(args.shared)
     datasets = list(dict.fromkeys(d for d, _, _ in data))
     print(f"{'characters':>10}  " + "  ".join(f"{d[:14]:>14}" for d in datasets) + f"  {'all':>9}")
     for chars in args.chars:
