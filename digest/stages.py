@@ -79,6 +79,7 @@ class StageClock:
         self._sampler = threading.Thread(target=self._sample, name="stage-memory", daemon=True)
         self._token = None
         self._children: list[int] = []
+        self._noted = 0.0  # when memory was last read: reading /proc costs more than a short stage
 
     def __enter__(self) -> StageClock:
         self._token = _CLOCK.set(self)
@@ -94,10 +95,10 @@ class StageClock:
         self._pause()
         self._stack.append([name, time.perf_counter(), time.process_time()])
         self.cost(name).calls += 1
-        self._note_memory()
+        self._note_memory(_SAMPLE_SECONDS)
 
     def leave(self) -> None:
-        self._note_memory()
+        self._note_memory(_SAMPLE_SECONDS)
         self._pause()
         self._stack.pop()
         if self._stack:  # the enclosing stage runs again from now
@@ -114,9 +115,13 @@ class StageClock:
             cost.wall += time.perf_counter() - wall
             cost.cpu += time.process_time() - cpu
 
-    def _note_memory(self) -> None:
+    def _note_memory(self, at_most_every: float = 0.0) -> None:
+        """Read memory (at most every `at_most_every` seconds, unless the stage has no figure yet)."""
         if self._stack:
-            cost = self.cost(self._stack[-1][0])
+            cost, now = self.cost(self._stack[-1][0]), time.perf_counter()
+            if cost.peak and now - self._noted < at_most_every:
+                return
+            self._noted = now
             mine = resident_bytes()
             cost.peak = max(cost.peak, mine)
             cost.peak_all = max(cost.peak_all, mine + sum(map(resident_bytes, self._children)))

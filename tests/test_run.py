@@ -91,6 +91,8 @@ def test_a_rerun_cleans_nothing_it_stored_before_and_reports_every_stage(tmp_pat
     assert {"read", "clean", "language", "store", "copies", "features", "cluster", "rank", "summarize",
             "render json"} <= set(first.costs)
     assert first.costs["language"].calls >= 21 and "features" in first.costs
+    # Memory is read at most every 10 ms, yet every stage, however short, has its figure.
+    assert all(cost.peak > 0 and cost.peak_all >= cost.peak for cost in first.costs.values())
     # Documents with an id or URL are known without cleaning them; plain text files are not.
     anonymous = [d for f in config.feeds for d in read_input(InputSpec(str(f.url), f.name)) if not (d.id or d.url)]
     assert 0 < second.costs["language"].calls <= len(anonymous) < first.costs["language"].calls
