@@ -397,6 +397,20 @@ def test_pdf_has_a_cover_and_contents_with_page_numbers_and_links(pdf_text: tupl
     assert outline == [story.headline for story in stories] + ["Sources"]
 
 
+def test_pdf_story_page_links_every_outlet_of_its_coverage_line() -> None:
+    copied = replace(hanoi_story(), articles=hanoi_story().articles + (
+        _article("copy-1", "Republika", "Salinan", "https://republika.co.id/x", None),),
+        copies=(("copy-1", "antara-1"),))
+    reader = PdfReader(io.BytesIO(render_pdf(realistic_briefing(copied), OPTIONS)))
+    page = next(p for p in reader.pages if "Coverage:" in p.extract_text())
+    text = " ".join(page.extract_text().split()).replace("\u2068", "").replace("\u2069", "")
+    assert "Coverage: Antara · Kompas · Tempo · Republika (copy)" in text
+    uris = {a.get_object()["/A"].get("/URI") for a in page.get("/Annots", []) if "/A" in a.get_object()}
+    assert {"https://www.antaranews.com/berita/4162341/putin-tiba-di-hanoi",
+            "https://internasional.kompas.com/read/2024/06/20/putin-vietnam",
+            "https://dunia.tempo.co/read/1881234/putin-to-lam", "https://republika.co.id/x"} <= uris
+
+
 def page_top_text(page) -> str:  # type: ignore[no-untyped-def]
     """The text set in the page's top margin (above 20 mm): the running header."""
     parts: list[str] = []
