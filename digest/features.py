@@ -13,7 +13,9 @@ import functools
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 from anyascii import anyascii
 
@@ -129,37 +131,57 @@ def _is_cased(char: str) -> bool:
     return char.lower() != char.upper()
 
 
+class _Word(NamedTuple):
+    """What a word adds to an article's terms, the same wherever it occurs."""
+
+    stem: str | None  # None: a stop word or a number
+    name: str | None  # the name it counts as, if it can be one
+    cased: bool  # a cased word counts as a name only when capitalised, not first in a sentence
+    key: str | None  # its script-independent key, when long enough to compare
+
+
+@functools.lru_cache(maxsize=None)
+def _analyser(code: str) -> Callable[[str], _Word]:
+    """The language's word analysis, cached: news repeats its words, and each analysis
+    (stop-word test, stem, transliteration, key) costs a dozen calls."""
+    lang = get_language(code)
+
+    @functools.lru_cache(maxsize=1 << 18)
+    def analyse(word: str) -> _Word:
+        if not word.isalpha() and _DIGIT.search(word):
+            number = _number_key(word)
+            return _Word(None, number if len(number) > 1 else None, False,
+                         number if len(number) > _MIN_NUMBER_KEY else None)  # "#" and the digits
+        if lang.is_stop_word(word):
+            return _Word(None, None, False, None)
+        cased = _is_cased(word[0])
+        if cased and not word[0].isupper():
+            return _Word(lang.stem(word), None, True, None)
+        key = name_key(word)
+        enough = len(key) >= (_MIN_KEY if cased else _MIN_CASELESS_KEY)
+        return _Word(lang.stem(word), anyascii(word).lower() if cased else word, cased, key if enough else None)
+
+    return analyse
+
+
 def _add_sentence(terms: Features, lang: Language, sentence: str, weight: float, first_name: int,
                   confirmed: set[str] | None = None) -> None:
     """Count a sentence's words. Names: capitalised words from position `first_name` on,
-    and every word of a caseless script; they are sure unless `confirmed` leaves them out."""
+    numbers, and every word of a caseless script; they are sure unless `confirmed` leaves
+    them out."""
+    analyse = _analyser(lang.code)
     for position, word in enumerate(lang.words(sentence)):
-        if not word.isalpha() and _DIGIT.search(word):
-            _add_number(terms, word, weight)
+        stem, name, cased, key = analyse(word)
+        if stem is not None:
+            terms.words[stem] += weight
+        if name is None or (cased and position < first_name):
             continue
-        if lang.is_stop_word(word):
-            continue
-        terms.words[lang.stem(word)] += weight
-        cased = _is_cased(word[0])
-        if cased and not (word[0].isupper() and position >= first_name):
-            continue
-        name = anyascii(word).lower() if cased else word
         terms.names[name] += weight
         if cased and confirmed is not None and name not in confirmed:
             continue
         terms.sure_names[name] += weight
-        key = name_key(word)
-        if len(key) >= (_MIN_KEY if cased else _MIN_CASELESS_KEY):
+        if key is not None:
             terms.keys[key] += weight
-
-
-def _add_number(terms: Features, word: str, weight: float) -> None:
-    number = _number_key(word)
-    if len(number) > 1:
-        terms.names[number] += weight
-        terms.sure_names[number] += weight
-    if len(number) > _MIN_NUMBER_KEY:  # "#" and the digits
-        terms.keys[number] += weight
 
 
 # The letters of the Latin script (Basic Latin to Latin Extended-B).
