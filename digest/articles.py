@@ -1,26 +1,29 @@
 """From documents to articles: cleaning, language, date, outlet and identity.
 
 A daily run cleans thousands of documents, which is pure Python: when there are many, the
-sources are shared out among worker processes (digest.workers), one per core, and each
-article's clustering features are computed there too, while its text is at hand.
+sources are shared out among worker processes (digest.workers), one per core, each of which
+reads its sources and cleans what it read; each article's clustering features are computed
+there too, while its text is at hand.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import timezone, tzinfo
 from pathlib import Path
 
 from .clean import clean_text
 from .extract import find_date, outlet_from_url
 from .features import Features, Weights, article_features
-from .ingest import SourceResult
+from .fetch import FetchLimits
+from .ingest import Source, SourceResult, ingest_here, processes_for, share_sources
 from .language import detect, detection_sample, get_language
 from .models import Article, Document, SourceReport
 from .stages import stage
+from .store import FeedState, stored_documents
 from .workers import spread
 
 log = logging.getLogger(__name__)
@@ -91,6 +94,36 @@ class CleanedSource:
     report: SourceReport
     articles: list[Article]
     features: dict[str, Features]
+
+
+def read_and_clean(sources: Sequence[Source], states: Mapping[str, FeedState], tz: tzinfo, limits: FetchLimits,
+                   workers: int, database: str | Path, weights: Weights = Weights()) -> list[tuple[SourceResult, CleanedSource]]:
+    """Every source read (ingest()) and its new articles cleaned, in the order of `sources`.
+    Documents whose article is in `database` already are not cleaned again. With many
+    sources each process reads its share and cleans what it read, so no document travels
+    between processes; the results come without their documents."""
+    if processes_for(len(sources), workers) > 1:
+        return share_sources(_read_and_clean_share, sources, states, workers, tz, limits, database, weights)
+    with stage("read"):
+        results = ingest_here(sources, states, workers, tz, limits)
+    # A few big sources (exports): their cleaning is shared out instead.
+    return list(zip(results, clean_sources(results, tz, _stored(database, results), weights)))
+
+
+def _read_and_clean_share(sources: list[Source], states: Mapping[str, FeedState], workers: int, tz: tzinfo,
+                          limits: FetchLimits, database: str | Path,
+                          weights: Weights) -> list[tuple[SourceResult, CleanedSource]]:
+    """read_and_clean() of a share of the sources, in whichever process it runs."""
+    with stage("read"):
+        results = ingest_here(sources, states, workers, tz, limits)
+    cleaned = clean_share(results, tz, _stored(database, results), weights)
+    return [(replace(result, documents=()), source) for result, source in zip(results, cleaned)]
+
+
+def _stored(database: str | Path, results: Sequence[SourceResult]) -> set[str]:
+    """Ids and URLs of the documents whose article an earlier run stored: nothing to redo."""
+    documents = [doc for result in results for doc in result.documents]
+    return stored_documents(database, [d.id for d in documents if d.id], [d.url for d in documents if d.url])
 
 
 def clean_sources(results: Sequence[SourceResult], tz: tzinfo, known: set[str],

@@ -30,10 +30,11 @@ import math
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -126,16 +127,27 @@ def ingest(sources: Sequence[Source], states: Mapping[str, FeedState], tz: tzinf
            limits: FetchLimits = FetchLimits(), workers: int = 64, full_text: bool = True) -> list[SourceResult]:
     """Every source's documents, in the order of `sources`; with `full_text`, teaser entries
     get their page's text. At most `workers` requests run at once, in all processes together."""
+    return share_sources(ingest_here, sources, states, workers, tz, limits, full_text)
+
+
+def share_sources(function: Callable[..., list], sources: Sequence[Source], states: Mapping[str, FeedState],
+                  workers: int, *args: Any) -> list:
+    """function(share, its states, its fetch workers, *args), which gives one result per
+    source, for a share of the sources in each process (see processes_for()); the results
+    in the order of `sources`. `function` must be a module-level function."""
     processes = processes_for(len(sources), workers)
-    if processes == 1:
-        return _ingest_here(sources, states, tz, limits, workers, full_text)
     shares = [list(sources[k::processes]) for k in range(processes)]
-    jobs = [(share, {s.name: states[s.name] for s in share if s.name in states}, tz, limits,
-             workers // processes, full_text) for share in shares]
-    results: list[SourceResult] = [None] * len(sources)  # type: ignore[list-item]
-    for k, share in enumerate(map_shares(_ingest_share, jobs)):
+    jobs = [(function, share, {s.name: states[s.name] for s in share if s.name in states}, workers // processes, args)
+            for share in shares]
+    results: list = [None] * len(sources)
+    for k, share in enumerate(map_shares(_apply_share, jobs)):
         results[k::processes] = share
     return results
+
+
+def _apply_share(job: tuple) -> list:
+    function, share, states, workers, args = job
+    return function(share, states, workers, *args)
 
 
 def processes_for(sources: int, workers: int) -> int:
@@ -146,8 +158,8 @@ def processes_for(sources: int, workers: int) -> int:
     return max(1, min(cores(), sources // SOURCES_PER_PROCESS, workers))
 
 
-def _ingest_here(sources: Sequence[Source], states: Mapping[str, FeedState], tz: tzinfo, limits: FetchLimits,
-                 workers: int, full_text: bool) -> list[SourceResult]:
+def ingest_here(sources: Sequence[Source], states: Mapping[str, FeedState], workers: int, tz: tzinfo,
+                limits: FetchLimits, full_text: bool = True) -> list[SourceResult]:
     """ingest() in this process: a feed's pages are fetched as soon as the feed is read."""
     with _Clients(limits, workers) as clients, ThreadPoolExecutor(workers) as pool:
         try:
@@ -187,11 +199,6 @@ def _with_pages(result: SourceResult, lanes: list[Future]) -> SourceResult:
         for j, doc in lane.result().items():
             documents[j] = doc
     return replace(result, documents=tuple(documents))
-
-
-def _ingest_share(share: tuple) -> list[SourceResult]:
-    """_ingest_here() of one share of the sources, in whichever process it runs."""
-    return _ingest_here(*share)
 
 
 def _ingest_one(source: Source, state: FeedState | None, tz: tzinfo, limits: FetchLimits,

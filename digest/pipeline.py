@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from .articles import CleanedSource, clean_documents, clean_sources
+from .articles import CleanedSource, clean_documents, read_and_clean
 from .cluster import ClusterOptions, StorySeed, cluster
 from .config import Config
 from .features import Features, article_features
 from .fetch import FetchLimits
-from .ingest import Source, SourceResult, ingest
+from .ingest import Source, SourceResult
 from .models import Article, Briefing, SourceReport, Story
 from .readers import InputError, InputSpec, read_input
 from .render import (
@@ -181,32 +181,30 @@ def run(config: Config, *, out: Path | None = None, formats: Sequence[str] | Non
 def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict: bool, now: datetime) -> RunResult:
     sources = [Source(f.name, f.url, f.language) for f in config.feeds]
     states = {s.name: store.feed_state(s.name) for s in sources}
-    with stage("read"):
-        results = ingest(sources, states, config.zone, config.fetch.limits(), config.fetch.concurrency)
-    since = datetime.now(timezone.utc) - config.window if config.window else None
-    known = _known_documents(store, results)
     with stage("clean"):
-        cleaned = clean_sources(results, config.zone, known, FEATURES)
-    reports = tuple(c.report for c in cleaned)
+        read = read_and_clean(sources, states, config.zone, config.fetch.limits(), config.fetch.concurrency,
+                              config.database, FEATURES)
+    since = datetime.now(timezone.utc) - config.window if config.window else None
+    reports = tuple(source.report for _, source in read)
     failed = [r for r in reports if r.status == "failed"]
     if strict and failed:
         raise SourcesFailed("; ".join(f"{r.name}: {r.error}" for r in failed))
     if len(failed) == len(reports):
         raise NothingToSummarize("every source failed")
     with store.transaction():
-        new = _store_and_cluster(store, results, cleaned, config.window, since)
+        new = _store_and_cluster(store, read, config.window, since)
     with stage("rank"):
         briefing = _daily_briefing(store, config, now, reports, since)
     folder, written = _publish(store, config, briefing, out, formats)
     return RunResult(briefing, folder, written, len(new))
 
 
-def _store_and_cluster(store: Store, results: Sequence[SourceResult], cleaned: Sequence[CleanedSource],
+def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedSource]],
                        window: timedelta | None, since: datetime | None) -> list[Article]:
     """Store the new articles, put them in stories and record the syndicated copies."""
     with stage("store"):
         earlier = store.articles_seen_since(since)  # read before the new ones join them
-        new, features = _store_articles(store, results, cleaned)
+        new, features = _store_articles(store, read)
     # Stories do not depend on copies (a copy is an article of its story all the same), so
     # with many articles the copies are found in a worker while this process clusters.
     small = not new or len(new) + len(earlier) < COPIES_PER_PROCESS or cores() < 2
@@ -256,19 +254,12 @@ def _archive(out: Path) -> list[ArchiveEntry]:
     return entries
 
 
-def _known_documents(store: Store, results: Sequence[SourceResult]) -> set[str]:
-    """Ids and URLs of the documents whose article an earlier run stored: nothing to redo."""
-    documents = [doc for result in results for doc in result.documents]
-    return store.known([d.id for d in documents if d.id], [d.url for d in documents if d.url])
-
-
-def _store_articles(store: Store, results: Sequence[SourceResult],
-                    cleaned: Sequence[CleanedSource]) -> tuple[list[Article], dict[str, Features]]:
+def _store_articles(store: Store, read: Sequence[tuple[SourceResult, CleanedSource]]) -> tuple[list[Article], dict[str, Features]]:
     """Store what is new (re-runs add nothing) with its features and record feed state.
     Returns the new articles and their features."""
     new: list[Article] = []
     features: dict[str, Features] = {}
-    for result, source in zip(results, cleaned):
+    for result, source in read:
         report = source.report
         store.save_feed(report.name, report.name, report.status, report.articles, report.error, result.state)
         added = [a for a in source.articles if store.add_article(a)]

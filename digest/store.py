@@ -11,7 +11,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -190,14 +190,7 @@ class Store:
 
     def known(self, ids: Iterable[str], urls: Iterable[str]) -> set[str]:
         """Those of `ids` and `urls` whose article is stored already (a URL by its canonical key)."""
-        found: set[str] = set()
-        for chunk in _chunks(list(ids)):
-            found.update(r[0] for r in self.db.execute(f"SELECT id FROM articles WHERE id IN ({_marks(chunk)})", chunk))
-        keys = {url_key(url): url for url in urls}
-        for chunk in _chunks(list(keys)):
-            rows = self.db.execute(f"SELECT url_key FROM articles WHERE url_key IN ({_marks(chunk)})", chunk)
-            found.update(keys[r[0]] for r in rows)
-        return found
+        return _known(self.db, ids, urls)
 
     def features(self, article_ids: Iterable[str], fingerprint: str) -> dict[str, Features]:
         """Stored features of these articles made with `fingerprint` (others must be redone)."""
@@ -318,6 +311,30 @@ class Store:
             query, args = query + " WHERE brief_date = ?", (brief_date,)
         rows = self.db.execute(query + " ORDER BY id", args)
         return [{**dict(row), "recipients": json.loads(row["recipients"])} for row in rows]
+
+
+def stored_documents(database: str | Path, ids: Iterable[str], urls: Iterable[str]) -> set[str]:
+    """Store.known() on a read-only connection of its own, as a worker process needs: a
+    database in memory is this process's alone (and new with each run), so nothing is known."""
+    path = sqlite_path(str(database))
+    if path == ":memory:" or not Path(path).exists():
+        return set()
+    try:
+        with closing(sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)) as db:
+            return _known(db, ids, urls)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{database}: {exc}") from exc
+
+
+def _known(db: sqlite3.Connection, ids: Iterable[str], urls: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(list(ids)):
+        found.update(r[0] for r in db.execute(f"SELECT id FROM articles WHERE id IN ({_marks(chunk)})", chunk))
+    keys = {url_key(url): url for url in urls}
+    for chunk in _chunks(list(keys)):
+        rows = db.execute(f"SELECT url_key FROM articles WHERE url_key IN ({_marks(chunk)})", chunk)
+        found.update(keys[r[0]] for r in rows)
+    return found
 
 
 def _marks(values: list) -> str:

@@ -12,9 +12,12 @@ import time
 from pathlib import Path
 
 import digest.articles
+import digest.ingest
 import digest.pipeline
+from digest.articles import read_and_clean
 from digest.config import load_config
-from digest.pipeline import run
+from digest.pipeline import FEATURES, run
+from digest.readers import InputSpec, read_input
 from digest.stages import StageClock, stage
 from digest.workers import Worker, map_shares, split
 
@@ -82,15 +85,33 @@ def _demo_with_a_wire_copy(root: Path) -> tuple[Path, str]:
 
 def test_a_run_in_workers_gives_the_same_brief(tmp_path, monkeypatch):
     briefs = []
-    for per_process in (10_000, 5):  # all here, then shared out among workers
+    # All here; then read here and cleaned in workers; then each process reads and cleans a share.
+    for per_process, sources_per_process in ((10_000, 10_000), (5, 10_000), (5, 1)):
         monkeypatch.setattr(digest.articles, "DOCUMENTS_PER_PROCESS", per_process)
         monkeypatch.setattr(digest.pipeline, "COPIES_PER_PROCESS", per_process)
+        monkeypatch.setattr(digest.ingest, "SOURCES_PER_PROCESS", sources_per_process)
+        monkeypatch.setattr(digest.ingest, "cores", lambda: 2)
         config, original = _demo_with_a_wire_copy(tmp_path)
         result = run(load_config(config), formats=["json"])
         briefs.append([(s.id, s.headline, [a.id for a in s.articles], [x.text for x in s.summary], s.copies)
                        for s in result.briefing.stories])
-    assert briefs[0] == briefs[1] and len(briefs[0]) == 6  # the demo's six events
+    assert briefs[0] == briefs[1] == briefs[2] and len(briefs[0]) == 6  # the demo's six events
     assert [copies for *_, copies in briefs[0] if copies] == [(("reprint-1", original),)]
+
+
+def test_processes_reading_and_cleaning_a_share_skip_what_the_store_has(tmp_path, monkeypatch):
+    monkeypatch.setattr(digest.ingest, "SOURCES_PER_PROCESS", 1)
+    monkeypatch.setattr(digest.ingest, "cores", lambda: 2)
+    config = load_config(_demo_with_a_wire_copy(tmp_path)[0])
+    sources = [digest.ingest.Source(f.name, str(f.url), f.language) for f in config.feeds]
+    first = run(config, formats=["json"])
+    again = read_and_clean(sources, {}, config.zone, config.fetch.limits(), 4, config.database, FEATURES)
+    # Only documents with neither id nor URL (plain text files) are cleaned again: the store
+    # knows the others by id or URL, read in each process from a connection of its own.
+    anonymous = {f.name for f in config.feeds if any(not (d.id or d.url) for d in read_input(InputSpec(str(f.url), f.name)))}
+    assert {source.report.name for _, source in again if source.articles} == anonymous != set()
+    assert sum(source.report.articles for _, source in again) == first.new_articles
+    assert all(result.documents == () for result, _ in again)  # they stayed in their process
 
 
 def test_the_stage_clock_counts_the_memory_of_worker_processes():
