@@ -427,3 +427,15 @@ def test_sumy_lexrank_on_a_seed_offline() -> None:
     summary = [str(s) for s in summarizer(document, 3)]
     assert len(summary) == 3
     assert all(s in text for s in summary)
+
+
+def test_the_widened_model_weights_rank_languages_exactly_as_the_library_does() -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    library = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    assert library.nb_ptc.dtype != language_module._identifier().nb_ptc.dtype  # widened
+    texts = [path.read_text("utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    texts += ["The president arrived in Hanoi on Thursday for talks.", "Путин прибыл в Ханой.", "بوتين يصل إلى هانوي"]
+    for text in texts:
+        sample = language_module.detection_sample(text)
+        assert language_module._identifier().rank(sample) == library.rank(sample)
