@@ -104,9 +104,10 @@ def _boilerplate() -> dict:
 
 @dataclass(frozen=True)
 class _Rules:
-    """Ordered (reason, pattern) rules of one kind. The patterns anchored at the start of
-    the line are also one alternation, so that one quick match rules them out together;
-    an alternation of unanchored patterns would be slower than trying them one by one."""
+    r"""Ordered (reason, pattern) rules of one kind. So that most lines are ruled out by
+    one or two quick searches, the patterns are also alternations: those anchored at the
+    start, those starting at a word boundary (the boundary taken out in front: `\b(?:a|b)`
+    is twice as fast as `\ba` and `\bb` one by one), and the rest."""
 
     rules: tuple[tuple[str, re.Pattern], ...]
     anchored: re.Pattern
@@ -114,15 +115,43 @@ class _Rules:
 
     @classmethod
     def compile(cls, pairs: list[tuple[str, str]]) -> _Rules:
-        starts = [p for _, p in pairs if p.startswith("^")]
+        patterns = [p for _, p in pairs]
+        starts = [p for p in patterns if p.startswith("^")]
+        at_word = [p for p in patterns if p.startswith(r"\b") and not _top_level_bar(p)]
+        words = [p.removeprefix(r"\b") for p in at_word]
+        others = [p for p in patterns if not p.startswith("^") and p not in at_word]
+        unanchored = ([r"\b" + _alternation(words)] if words else []) + ([_alternation(others)] if others else [])
         return cls(tuple((reason, re.compile(p, re.I)) for reason, p in pairs),
-                   re.compile("|".join(f"(?:{p})" for p in starts) or "(?!)", re.I),
-                   tuple(re.compile(p, re.I) for _, p in pairs if not p.startswith("^")))
+                   re.compile(_alternation(starts) if starts else "(?!)", re.I),
+                   tuple(re.compile(p, re.I) for p in unanchored))
 
     def match(self, text: str) -> str | None:
         if not self.anchored.match(text) and not any(p.search(text) for p in self.unanchored):
             return None
         return next((reason for reason, pattern in self.rules if pattern.search(text)), None)
+
+
+def _alternation(patterns: list[str]) -> str:
+    return "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
+
+
+def _top_level_bar(pattern: str) -> bool:
+    r"""Whether `pattern` is an alternation at its top level, like `\ba|b` (whose `\b` is not common)."""
+    depth, in_class, escaped = 0, False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return True
+    return False
 
 
 @lru_cache(maxsize=None)

@@ -3,8 +3,10 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from digest.clean import clean_text, normalize
+from digest.clean import _boilerplate, _rules, _top_level_bar, clean_text, normalize
 from digest.language import get_language
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -181,3 +183,23 @@ def test_normalize_removes_invisible_characters_and_blank_lines():
 def test_text_with_no_article_gives_no_paragraphs():
     assert clean_text("Home\nNews\nSport\nLogin\n", EN).paragraphs == ()
     assert clean_text("", ID).paragraphs == ()
+
+
+# Every boilerplate pattern of every language, with its kind.
+_PATTERNS = [(code, kind, p) for code in _boilerplate() if code != "common"
+             for kind, patterns in _rules(code).items() for _, p in patterns.rules]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_the_combined_rule_patterns_find_what_the_patterns_one_by_one_find(data) -> None:
+    code, kind, pattern = data.draw(st.sampled_from(_PATTERNS))
+    text = data.draw(st.from_regex(pattern).filter(lambda t: "\n" not in t))
+    rules = _rules(code)[kind]
+    expected = next((reason for reason, p in rules.rules if p.search(text)), None)
+    assert expected is not None and rules.match(text) == expected
+
+
+def test_a_word_boundary_is_taken_out_in_front_only_of_patterns_that_are_no_top_level_alternation() -> None:
+    assert _top_level_bar(r"\ba|b") and _top_level_bar(r"\b(a)|(b)") and _top_level_bar(r"\b[(]a|b")
+    assert not _top_level_bar(r"\b(a|b)") and not _top_level_bar(r"\b[|]x") and not _top_level_bar(r"\b\|x")
