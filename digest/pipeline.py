@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from .render import (
 from .serialize import story_from_json, story_to_json
 from .stages import stage
 from .store import Store
+from .scoring import summarizer_class
 from .summarize import SummaryOptions, choose_headline, story_language, summarize
 from .syndication import find_copies
 from .workers import Worker, cores
@@ -181,6 +184,7 @@ def run(config: Config, *, out: Path | None = None, formats: Sequence[str] | Non
 def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict: bool, now: datetime) -> RunResult:
     sources = [Source(f.name, f.url, f.language) for f in config.feeds]
     states = {s.name: store.feed_state(s.name) for s in sources}
+    _import_ahead(config.summary.algorithm, "pdf" in formats)
     with stage("clean"):
         read = read_and_clean(sources, states, config.zone, config.fetch.limits(), config.fetch.concurrency,
                               config.database, FEATURES)
@@ -197,6 +201,22 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
         briefing = _daily_briefing(store, config, now, reports, since)
     folder, written = _publish(store, config, briefing, out, formats)
     return RunResult(briefing, folder, written, len(new))
+
+
+def _import_ahead(algorithm: str, pdf: bool) -> None:
+    """Import the summarizer and the PDF writer (two seconds of imports: NLTK, WeasyPrint) in
+    a thread while this process reads and cleans, which has it wait for its worker processes
+    about as long. Should an import fail, it fails again where the run needs it, and says why."""
+
+    def run() -> None:
+        try:
+            summarizer_class(algorithm)
+            if pdf:
+                importlib.import_module(".pdf", __package__)
+        except Exception:  # noqa: BLE001 - see above
+            log.debug("importing ahead failed", exc_info=True)
+
+    threading.Thread(target=run, name="digest-import-ahead", daemon=True).start()
 
 
 def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedSource]],

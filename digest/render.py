@@ -2,7 +2,8 @@
 
 Every format escapes all user text, and only http(s) URLs ever become links: article
 data comes from arbitrary web pages and feeds, so it is treated as hostile. The RSS part
-lives in digest/rss.py; its public names are importable from here too.
+lives in digest/rss.py and the PDF part in digest/pdf.py (WeasyPrint takes most of a second
+to import); their public names are importable from here too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import contextlib
 import functools
 import importlib
 import importlib.resources
-import mimetypes
 import os
 import re
 import tempfile
@@ -22,13 +22,10 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote, urlsplit
-from urllib.request import url2pathname
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
-import weasyprint
 from markupsafe import Markup
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .models import Article, Briefing, Story, SummarySentence
 from .serialize import aware, render_json
@@ -45,6 +42,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # HTML unparseable and lxml (behind feedgen) refuse the whole feed.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _RSS_NAMES = frozenset({"FeedItem", "briefing_items", "item_guid", "render_rss"})
+_PDF_NAMES = frozenset({"TemplatesOnlyFetcher", "render_pdf"})
 
 
 @dataclass(frozen=True)
@@ -275,7 +273,7 @@ def _stylesheet(*names: str) -> Markup:
     return Markup("\n".join(loader.get_source(environment(), name)[0] for name in names))
 
 
-def _render_page(briefing: Briefing, options: RenderOptions, *, print_variant: bool) -> str:
+def render_page(briefing: Briefing, options: RenderOptions, *, print_variant: bool) -> str:
     css = _stylesheet("style.css", "print.css" if print_variant else "screen.css")
     return environment().get_template("briefing.html").render(
         briefing=briefing,
@@ -306,47 +304,16 @@ def render_index(title: str, briefs: Sequence[ArchiveEntry], feed: bool) -> str:
 
 
 def render_html(briefing: Briefing, options: RenderOptions | None = None) -> str:
-    return _render_page(briefing, options or RenderOptions(), print_variant=False)
-
-
-class TemplatesOnlyFetcher(URLFetcher):
-    """Lets weasyprint read data: URLs and files inside the templates folder, and nothing else.
-
-    A brief is built from untrusted pages, so the PDF step must never reach the network
-    (SSRF) or read arbitrary local files, whatever ends up in the markup.
-    """
-
-    def __init__(self, root: Path | None = None) -> None:
-        super().__init__(allowed_protocols=("data",))
-        self._root = (root or templates_dir()).resolve()
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file" and parts.netloc in ("", "localhost"):
-            path = Path(url2pathname(parts.path)).resolve()
-            if path.is_relative_to(self._root) and path.is_file():
-                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
-        raise ValueError(f"refusing to fetch {url!r}: the PDF may only use its bundled templates")
-
-
-def render_pdf(briefing: Briefing, options: RenderOptions | None = None) -> bytes:
-    page = _render_page(briefing, options or RenderOptions(), print_variant=True)
-    root = templates_dir()
-    document = weasyprint.HTML(string=page, base_url=root.as_uri() + "/", url_fetcher=TemplatesOnlyFetcher(root))
-    pdf = document.write_pdf()
-    assert pdf is not None  # write_pdf returns bytes when no target is given
-    return pdf
+    return render_page(briefing, options or RenderOptions(), print_variant=False)
 
 
 def __getattr__(name: str) -> Any:
-    """RSS lives in digest.rss, which builds on this module: `from digest.render import render_rss,
-    FeedItem, briefing_items, item_guid` still works, importing it on first use."""
+    """RSS lives in digest.rss and the PDF in digest.pdf, which build on this module: `from
+    digest.render import render_rss, render_pdf, …` still works, importing them on first use."""
     if name in _RSS_NAMES:
         return getattr(importlib.import_module(".rss", __package__), name)
+    if name in _PDF_NAMES:
+        return getattr(importlib.import_module(".pdf", __package__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -354,7 +321,7 @@ def __getattr__(name: str) -> Any:
 
 _RENDERERS: dict[str, Callable[[Briefing, RenderOptions], bytes]] = {
     "html": lambda briefing, options: render_html(briefing, options).encode("utf-8"),
-    "pdf": render_pdf,
+    "pdf": lambda briefing, options: importlib.import_module(".pdf", __package__).render_pdf(briefing, options),
     "rss": lambda briefing, options: importlib.import_module(".rss", __package__).render_rss(briefing, options),
     "json": lambda briefing, options: render_json(briefing),
 }

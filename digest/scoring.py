@@ -8,6 +8,7 @@ on MultiLing (all seven languages) and IndoSum: `eval/rouge.py --ablation` (see 
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -17,72 +18,35 @@ from functools import cached_property
 import numpy
 from scipy import sparse
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-from sumy.summarizers.edmundson import EdmundsonSummarizer
-from sumy.summarizers.kl import KLSummarizer
-from sumy.summarizers.lex_rank import LexRankSummarizer
-from sumy.summarizers.lsa import LsaSummarizer
-from sumy.summarizers.luhn import LuhnSummarizer
-from sumy.summarizers.random import RandomSummarizer
-from sumy.summarizers.reduction import ReductionSummarizer
-from sumy.summarizers.sum_basic import SumBasicSummarizer
-from sumy.summarizers.text_rank import TextRankSummarizer
 
 from .language import Language
 from .models import Article
 
 
-class FastLexRankSummarizer(LexRankSummarizer):
-    """sumy's LexRank with the similarity graph built by sparse matrix products.
-
-    Same tf, idf, idf-modified cosine, threshold and power method as sumy, so the same
-    ratings (tests compare them), but the O(n²) part runs in C: a 100-article story is
-    rated in well under a second instead of minutes.
-    """
-
-    def __call__(self, document, sentences_count):
-        self._ensure_dependencies_installed()
-        words = [self._to_words_set(s) for s in document.sentences]
-        if not words:
-            return ()
-        scores = self.power_method(self._graph(words), self.epsilon)
-        return self._get_best_sentences(document.sentences, sentences_count, dict(zip(document.sentences, scores)))
-
-    def _graph(self, sentences: list[list[str]]) -> sparse.csr_matrix:
-        """Row-stochastic adjacency: cosine above the threshold, divided by the degree."""
-        counts = term_matrix([Counter(words) for words in sentences])
-        top = numpy.maximum(counts.max(axis=1).toarray().ravel(), 1)
-        tf = sparse.csr_matrix(sparse.diags(1.0 / top) @ counts)
-        df = numpy.bincount(tf.indices, minlength=tf.shape[1])
-        unit = normalised(tf @ sparse.diags(numpy.log(len(sentences) / (1 + df))))
-        linked = (unit @ unit.T) > self.threshold
-        degrees = numpy.maximum(numpy.asarray(linked.sum(axis=1)).ravel(), 1)
-        return sparse.csr_matrix(sparse.diags(1.0 / degrees) @ linked.astype(float))
-
-    @staticmethod
-    def power_method(matrix, epsilon):
-        """sumy's power method, step for step, on a sparse matrix."""
-        transposed = matrix.T.tocsr()
-        p_vector = numpy.full(matrix.shape[0], 1.0 / matrix.shape[0])
-        change = 1.0
-        while change > epsilon:
-            next_p = transposed @ p_vector
-            next_p /= numpy.linalg.norm(next_p)
-            change = numpy.linalg.norm(next_p - p_vector)
-            p_vector = next_p
-        return p_vector
-
-
-ALGORITHMS: dict[str, type] = {
-    "lexrank": FastLexRankSummarizer,
-    "textrank": TextRankSummarizer,
-    "lsa": LsaSummarizer,
-    "luhn": LuhnSummarizer,
-    "edmundson": EdmundsonSummarizer,
-    "kl": KLSummarizer,
-    "sumbasic": SumBasicSummarizer,
-    "reduction": ReductionSummarizer,
-    "random": RandomSummarizer,
+# name -> the sumy summarizer ("module:class", or the class itself). sumy's summarizers
+# import NLTK, a second and a half, so the one a run uses is imported when first used (a
+# daily run imports it in the background meanwhile: digest.pipeline).
+ALGORITHMS: dict[str, str | type] = {
+    "lexrank": "digest.lexrank:FastLexRankSummarizer",
+    "textrank": "sumy.summarizers.text_rank:TextRankSummarizer",
+    "lsa": "sumy.summarizers.lsa:LsaSummarizer",
+    "luhn": "sumy.summarizers.luhn:LuhnSummarizer",
+    "edmundson": "sumy.summarizers.edmundson:EdmundsonSummarizer",
+    "kl": "sumy.summarizers.kl:KLSummarizer",
+    "sumbasic": "sumy.summarizers.sum_basic:SumBasicSummarizer",
+    "reduction": "sumy.summarizers.reduction:ReductionSummarizer",
+    "random": "sumy.summarizers.random:RandomSummarizer",
 }
+
+
+def summarizer_class(algorithm: str) -> type:
+    """The summarizer class registered as `algorithm` in ALGORITHMS, imported if need be."""
+    entry = ALGORITHMS[algorithm]
+    if isinstance(entry, type):
+        return entry
+    module, name = entry.split(":")
+    return getattr(importlib.import_module(module), name)
+
 
 
 @dataclass
@@ -276,12 +240,12 @@ class _RatingRecorder:
 def _build(algorithm: str, pool: Pool):
     lang = pool.lang
     if algorithm != "edmundson":
-        summarizer = ALGORITHMS[algorithm](lang.stem)
+        summarizer = summarizer_class(algorithm)(lang.stem)
         summarizer.stop_words = lang.stop_words
         return summarizer
     # Edmundson's cue method needs hand-made cue lists no language ships; its key method
     # takes the story's most frequent content words, as in Edmundson (1969).
-    summarizer = EdmundsonSummarizer(lang.stem, cue_weight=0.0, key_weight=1.0, title_weight=0.0)
+    summarizer = summarizer_class(algorithm)(lang.stem, cue_weight=0.0, key_weight=1.0, title_weight=0.0)
     frequent = sum((c.terms for c in pool.candidates), Counter()).most_common(20)
     summarizer.bonus_words = [word for word, _ in frequent]
     summarizer.null_words = lang.stop_words

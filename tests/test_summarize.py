@@ -5,14 +5,16 @@ from datetime import datetime, timezone
 import numpy
 import pytest
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+from sumy.summarizers._summarizer import AbstractSummarizer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 
 from digest.language import get_language
 from digest.models import Article
 from digest.articles import to_article
 from digest.readers import InputSpec, read_input
-from digest.scoring import (Agreement, Centrality, Centroid, FastLexRankSummarizer, Headline, Position, Weights,
-                            components, rate, score)
+from digest.lexrank import FastLexRankSummarizer
+from digest.scoring import (Agreement, Centrality, Centroid, Headline, Position, Weights, components, rate, score,
+                            summarizer_class)
 from digest.similarity import terms
 from digest.summarize import (ALGORITHMS, SummaryOptions, UnknownAlgorithm, choose_headline, gather,
                               independent_reports, is_candidate, is_dangling, order, select, summarize)
@@ -178,9 +180,10 @@ def test_fast_lexrank_rates_every_sentence_like_sumys_lexrank(seed_articles):
 
 def test_the_default_is_lexrank_and_every_sumy_algorithm_is_registered():
     assert SummaryOptions().algorithm == "lexrank"
-    assert issubclass(ALGORITHMS["lexrank"], LexRankSummarizer)
+    assert summarizer_class("lexrank") is FastLexRankSummarizer
     assert set(ALGORITHMS) == {"lexrank", "textrank", "lsa", "luhn", "edmundson", "kl", "sumbasic",
                                "reduction", "random"}
+    assert all(issubclass(summarizer_class(name), AbstractSummarizer) for name in ALGORITHMS)
 
 
 def test_bad_budgets_say_what_is_wrong():

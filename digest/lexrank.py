@@ -1,0 +1,52 @@
+"""sumy's LexRank, fast: the summarizer digest rates sentences with by default."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy
+from scipy import sparse
+from sumy.summarizers.lex_rank import LexRankSummarizer
+
+from .scoring import normalised, term_matrix
+
+
+class FastLexRankSummarizer(LexRankSummarizer):
+    """sumy's LexRank with the similarity graph built by sparse matrix products.
+
+    Same tf, idf, idf-modified cosine, threshold and power method as sumy, so the same
+    ratings (tests compare them), but the O(n²) part runs in C: a 100-article story is
+    rated in well under a second instead of minutes.
+    """
+
+    def __call__(self, document, sentences_count):
+        self._ensure_dependencies_installed()
+        words = [self._to_words_set(s) for s in document.sentences]
+        if not words:
+            return ()
+        scores = self.power_method(self._graph(words), self.epsilon)
+        return self._get_best_sentences(document.sentences, sentences_count, dict(zip(document.sentences, scores)))
+
+    def _graph(self, sentences: list[list[str]]) -> sparse.csr_matrix:
+        """Row-stochastic adjacency: cosine above the threshold, divided by the degree."""
+        counts = term_matrix([Counter(words) for words in sentences])
+        top = numpy.maximum(counts.max(axis=1).toarray().ravel(), 1)
+        tf = sparse.csr_matrix(sparse.diags(1.0 / top) @ counts)
+        df = numpy.bincount(tf.indices, minlength=tf.shape[1])
+        unit = normalised(tf @ sparse.diags(numpy.log(len(sentences) / (1 + df))))
+        linked = (unit @ unit.T) > self.threshold
+        degrees = numpy.maximum(numpy.asarray(linked.sum(axis=1)).ravel(), 1)
+        return sparse.csr_matrix(sparse.diags(1.0 / degrees) @ linked.astype(float))
+
+    @staticmethod
+    def power_method(matrix, epsilon):
+        """sumy's power method, step for step, on a sparse matrix."""
+        transposed = matrix.T.tocsr()
+        p_vector = numpy.full(matrix.shape[0], 1.0 / matrix.shape[0])
+        change = 1.0
+        while change > epsilon:
+            next_p = transposed @ p_vector
+            next_p /= numpy.linalg.norm(next_p)
+            change = numpy.linalg.norm(next_p - p_vector)
+            p_vector = next_p
+        return p_vector
