@@ -33,10 +33,12 @@ log = logging.getLogger(__name__)
 REDETECT_DEBRIS = 0.2
 
 
-def to_article(doc: Document, tz: tzinfo = timezone.utc) -> Article | None:
-    """Clean a document into an Article, filling title, outlet, language and date."""
-    with stage("language"):
-        language = detect(doc.text, hint=doc.language)
+def to_article(doc: Document, tz: tzinfo = timezone.utc, language: str | None = None) -> Article | None:
+    """Clean a document into an Article, filling title, outlet, language (unless detected
+    already: `language`) and date."""
+    if language is None:
+        with stage("language"):
+            language = detect(doc.text, hint=doc.language)
     cleaned = clean_text(doc.text, get_language(language), title=doc.title)
     if not cleaned.paragraphs:
         return None
@@ -156,11 +158,15 @@ def _clean_source(result: SourceResult, tz: tzinfo, known: set[str], weights: We
 
 
 def clean_documents(documents: Sequence[Document], tz: tzinfo) -> tuple[list[Article], list[str]]:
-    """Articles of the documents; one that breaks cleaning costs only itself."""
+    """Articles of the documents; one that breaks cleaning costs only itself. Their
+    languages are detected first, one after another: so the detector's tables stay in the
+    processor's caches (between cleanings, a detection took a third longer)."""
     articles, errors = [], []
-    for doc in documents:
+    with stage("language"):
+        languages = [_detected(doc) for doc in documents]
+    for doc, language in zip(documents, languages):
         try:
-            article = to_article(doc, tz)
+            article = to_article(doc, tz, language)
         except Exception as exc:  # noqa: BLE001 - isolation: a hostile document must not end the run
             errors.append(f"{type(exc).__name__}: {exc}")
             log.warning("%s: could not be cleaned (%s)", doc.url or doc.source, errors[-1])
@@ -170,3 +176,11 @@ def clean_documents(documents: Sequence[Document], tz: tzinfo) -> tuple[list[Art
         else:
             articles.append(article)
     return articles, errors
+
+
+def _detected(doc: Document) -> str | None:
+    """The document's language; None if detection broke, which to_article() then reports."""
+    try:
+        return detect(doc.text, hint=doc.language)
+    except Exception:  # noqa: BLE001 - isolation, as in clean_documents()
+        return None

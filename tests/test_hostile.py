@@ -704,10 +704,10 @@ def test_an_article_that_breaks_cleaning_fails_only_its_source(http_server, tmp_
 
     real = articles.to_article
 
-    def fragile(doc, tz=timezone.utc):
+    def fragile(doc, tz=timezone.utc, language=None):
         if doc.outlet == "Beracun":
             raise RecursionError("maximum recursion depth exceeded")  # e.g. a pathological text
-        return real(doc, tz)
+        return real(doc, tz, language)
 
     monkeypatch.setattr(articles, "to_article", fragile)
     feeds = good_feeds(http_server) + [{"name": "Beracun", "url": http_server.route(
