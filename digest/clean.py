@@ -104,10 +104,9 @@ def _boilerplate() -> dict:
 
 @dataclass(frozen=True)
 class _Rules:
-    r"""Ordered (reason, pattern) rules of one kind. So that most lines are ruled out by
-    one or two quick searches, the patterns are also alternations: those anchored at the
-    start, those starting at a word boundary (the boundary taken out in front: `\b(?:a|b)`
-    is twice as fast as `\ba` and `\bb` one by one), and the rest."""
+    """Ordered (reason, pattern) rules of one kind. So that most lines are ruled out by a
+    few quick searches, the patterns anchored at the start are also one alternation, and
+    the others are any_of()."""
 
     rules: tuple[tuple[str, re.Pattern], ...]
     anchored: re.Pattern
@@ -115,20 +114,26 @@ class _Rules:
 
     @classmethod
     def compile(cls, pairs: list[tuple[str, str]]) -> _Rules:
-        patterns = [p for _, p in pairs]
-        starts = [p for p in patterns if p.startswith("^")]
-        at_word = [p for p in patterns if p.startswith(r"\b") and not _top_level_bar(p)]
-        words = [p.removeprefix(r"\b") for p in at_word]
-        others = [p for p in patterns if not p.startswith("^") and p not in at_word]
-        unanchored = ([r"\b" + _alternation(words)] if words else []) + ([_alternation(others)] if others else [])
+        starts = [p for _, p in pairs if p.startswith("^")]
         return cls(tuple((reason, re.compile(p, re.I)) for reason, p in pairs),
                    re.compile(_alternation(starts) if starts else "(?!)", re.I),
-                   tuple(re.compile(p, re.I) for p in unanchored))
+                   any_of([p for _, p in pairs if not p.startswith("^")]))
 
     def match(self, text: str) -> str | None:
         if not self.anchored.match(text) and not any(p.search(text) for p in self.unanchored):
             return None
         return next((reason for reason, pattern in self.rules if pattern.search(text)), None)
+
+
+def any_of(patterns: list[str]) -> tuple[re.Pattern, ...]:
+    r"""At most two case-insensitive searches that together find what any of `patterns`
+    finds: the patterns that start at a word boundary as one alternation with the boundary
+    in front (`\b(?:a|b)` is twice as fast as `\ba` and `\bb` one by one), the others as
+    another."""
+    at_word = [p for p in patterns if p.startswith(r"\b") and not _top_level_bar(p)]
+    others = [p for p in patterns if p not in at_word]
+    combined = [r"\b" + _alternation([p.removeprefix(r"\b") for p in at_word])] if at_word else []
+    return tuple(re.compile(p, re.I) for p in combined + ([_alternation(others)] if others else []))
 
 
 def _alternation(patterns: list[str]) -> str:

@@ -10,7 +10,7 @@ from .language import Language
 
 def terms(text: str, lang: Language) -> Counter:
     """Stemmed content words of a text, with their counts."""
-    return Counter(lang.stem(w) for w in lang.words(text) if not lang.is_stop_word(w))
+    return Counter(stem for stem in map(lang.content_stem, lang.words(text)) if stem is not None)
 
 
 def norm(bag: Counter) -> float:

@@ -26,7 +26,7 @@ import numpy
 import yaml
 from scipy import sparse
 
-from .clean import TERMINAL
+from .clean import TERMINAL, any_of
 from .language import Language, get_language
 from .models import Article, SummarySentence
 from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, term_matrix
@@ -152,7 +152,7 @@ class _Patterns:
 def _patterns(code: str) -> _Patterns:
     data = yaml.safe_load(resources.files("digest.data").joinpath("summary.yaml").read_text("utf-8"))
     sections = (data["debris"].get("common", {}), data["debris"].get(code, {}))
-    debris = tuple(re.compile(p, re.I) for section in sections for patterns in section.values() for p in patterns)
+    debris = any_of([p for section in sections for patterns in section.values() for p in patterns])
     dangling = data["dangling"].get(code)
     return _Patterns(debris, re.compile(dangling, re.I) if dangling else None)
 

@@ -1,13 +1,17 @@
 """Cleaning: each kind of page debris is removed, body text is kept verbatim."""
 
+import re
+from importlib import resources
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.clean import _boilerplate, _rules, _top_level_bar, clean_text, normalize
 from digest.language import get_language
+from digest.summarize import _patterns as summary_patterns
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 ID = get_language("id")
@@ -198,6 +202,17 @@ def test_the_combined_rule_patterns_find_what_the_patterns_one_by_one_find(data)
     rules = _rules(code)[kind]
     expected = next((reason for reason, p in rules.rules if p.search(text)), None)
     assert expected is not None and rules.match(text) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_a_summary_candidate_with_debris_is_found_by_the_combined_searches(data) -> None:
+    code = data.draw(st.sampled_from(["en", "id"]))
+    data_file = yaml.safe_load(resources.files("digest.data").joinpath("summary.yaml").read_text("utf-8"))
+    sections = (data_file["debris"].get("common", {}), data_file["debris"].get(code, {}))
+    pattern = data.draw(st.sampled_from([p for section in sections for patterns in section.values() for p in patterns]))
+    text = data.draw(st.from_regex(re.compile(pattern, re.I)).filter(lambda t: "\n" not in t))
+    assert any(search.search(text) for search in summary_patterns(code).debris)
 
 
 def test_a_word_boundary_is_taken_out_in_front_only_of_patterns_that_are_no_top_level_alternation() -> None:
