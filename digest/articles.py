@@ -99,7 +99,8 @@ class CleanedSource:
 
 
 def read_and_clean(sources: Sequence[Source], states: Mapping[str, FeedState], tz: tzinfo, limits: FetchLimits,
-                   workers: int, database: str | Path, weights: Weights = Weights()) -> list[tuple[SourceResult, CleanedSource]]:
+                   workers: int, database: str | Path,
+                   weights: Weights = Weights()) -> list[tuple[SourceResult, CleanedSource]]:
     """Every source read (ingest()) and its new articles cleaned, in the order of `sources`.
     Documents whose article is in `database` already are not cleaned again. With many
     sources each process reads its share and cleans what it read, so no document travels

@@ -33,10 +33,10 @@ from .render import (
     write_atomic,
     write_briefing,
 )
+from .scoring import summarizer_class
 from .serialize import story_from_json, story_to_json
 from .stages import stage
 from .store import Store
-from .scoring import summarizer_class
 from .summarize import SummaryOptions, choose_headline, story_language, summarize
 from .syndication import find_copies
 from .workers import Worker, cores
@@ -205,8 +205,10 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
 
 def _import_ahead(algorithm: str, pdf: bool) -> None:
     """Import the summarizer and the PDF writer (two seconds of imports: NLTK, WeasyPrint) in
-    a thread while this process reads and cleans, which has it wait for its worker processes
-    about as long. Should an import fail, it fails again where the run needs it, and says why."""
+    a thread while the run reads and cleans. With many sources that costs the run nothing:
+    the worker processes' share ends later than this process's (they start later, and send
+    their articles back). Should an import fail, it fails again where the run needs it, and
+    says why."""
 
     def run() -> None:
         try:
@@ -274,7 +276,8 @@ def _archive(out: Path) -> list[ArchiveEntry]:
     return entries
 
 
-def _store_articles(store: Store, read: Sequence[tuple[SourceResult, CleanedSource]]) -> tuple[list[Article], dict[str, Features]]:
+def _store_articles(store: Store,
+                    read: Sequence[tuple[SourceResult, CleanedSource]]) -> tuple[list[Article], dict[str, Features]]:
     """Store what is new (re-runs add nothing) with its features and record feed state.
     Returns the new articles and their features."""
     new: list[Article] = []

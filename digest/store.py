@@ -188,10 +188,6 @@ class Store:
         )
         return article.id
 
-    def known(self, ids: Iterable[str], urls: Iterable[str]) -> set[str]:
-        """Those of `ids` and `urls` whose article is stored already (a URL by its canonical key)."""
-        return _known(self.db, ids, urls)
-
     def features(self, article_ids: Iterable[str], fingerprint: str) -> dict[str, Features]:
         """Stored features of these articles made with `fingerprint` (others must be redone)."""
         found = {}
@@ -314,8 +310,9 @@ class Store:
 
 
 def stored_documents(database: str | Path, ids: Iterable[str], urls: Iterable[str]) -> set[str]:
-    """Store.known() on a read-only connection of its own, as a worker process needs: a
-    database in memory is this process's alone (and new with each run), so nothing is known."""
+    """Those of `ids` and `urls` whose article `database` has (a URL by its canonical key), read
+    over a connection of its own, read-only, as a worker process can: a database in memory
+    is its process's alone (and new with each run), so nothing is known of it."""
     path = sqlite_path(str(database))
     if path == ":memory:" or not Path(path).exists():
         return set()

@@ -8,7 +8,7 @@ import pytest
 
 from digest.features import article_features
 from digest.models import Article
-from digest.store import MIGRATIONS, FeedState, Store, StoreError, content_hash, url_key
+from digest.store import MIGRATIONS, FeedState, Store, StoreError, content_hash, stored_documents, url_key
 
 WIB = timezone(timedelta(hours=7))
 
@@ -119,11 +119,15 @@ def test_features_are_kept_per_fingerprint(store):
     assert store.features(["a"], "v2:y") == {}  # made another way: to be redone
 
 
-def test_known_documents_by_id_or_canonical_url(store):
-    store.add_article(Article(id="x1", title="t", text="Teks.", outlet="K", language="id", source="s",
-                              url="https://kabar.example/a?utm_source=rss"))
-    assert store.known(["x1", "x2"], ["https://kabar.example/a", "https://kabar.example/b"]) == {
-        "x1", "https://kabar.example/a"}
+def test_stored_documents_by_id_or_canonical_url_on_a_connection_of_their_own(tmp_path):
+    database = tmp_path / "digest.db"
+    assert stored_documents(database, ["x1"], []) == set()  # no database yet: nothing stored
+    with Store(database) as store:
+        store.add_article(Article(id="x1", title="t", text="Teks.", outlet="K", language="id", source="s",
+                                  url="https://kabar.example/a?utm_source=rss"))
+        assert stored_documents(database, ["x1", "x2"], ["https://kabar.example/a", "https://kabar.example/b"]) == {
+            "x1", "https://kabar.example/a"}
+    assert stored_documents(":memory:", ["x1"], []) == set()  # another process's memory is not ours
 
 
 def test_content_hash_ignores_case_and_every_kind_of_whitespace():
