@@ -152,14 +152,15 @@ def _analyser(code: str) -> Callable[[str], _Word]:
             number = _number_key(word)
             return _Word(None, number if len(number) > 1 else None, False,
                          number if len(number) > _MIN_NUMBER_KEY else None)  # "#" and the digits
-        if lang.is_stop_word(word):
+        stem = lang.content_stem(word)
+        if stem is None:  # a stop word
             return _Word(None, None, False, None)
         cased = _is_cased(word[0])
         if cased and not word[0].isupper():
-            return _Word(lang.stem(word), None, True, None)
+            return _Word(stem, None, True, None)
         key = name_key(word)
         enough = len(key) >= (_MIN_KEY if cased else _MIN_CASELESS_KEY)
-        return _Word(lang.stem(word), anyascii(word).lower() if cased else word, cased, key if enough else None)
+        return _Word(stem, anyascii(word).lower() if cased else word, cased, key if enough else None)
 
     return analyse
 

@@ -48,7 +48,6 @@ def summarizer_class(algorithm: str) -> type:
     return getattr(importlib.import_module(module), name)
 
 
-
 @dataclass
 class Candidate:
     """One sentence of the story, with every (article, position) that carries it."""
