@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timezone, tzinfo
 from pathlib import Path
 
+from .boilerplate import is_headline
 from .clean import clean_text
 from .extract import find_date, outlet_from_url
 from .features import Features, Weights, article_features
 from .fetch import FetchLimits
 from .ingest import Source, SourceResult, ingest_here, processes_for, share_sources
 from .language import detect, detection_sample, get_language
-from .models import Article, Document, SourceReport
+from .models import CLEANING_FAILED, NOT_AN_ARTICLE, Article, Document, SourceReport
 from .stages import stage
 from .store import FeedState, stored_documents
 from .workers import spread
@@ -35,13 +37,14 @@ REDETECT_DEBRIS = 0.2
 
 def to_article(doc: Document, tz: tzinfo = timezone.utc, language: str | None = None) -> Article | None:
     """Clean a document into an Article, filling title, outlet, language (unless detected
-    already: `language`) and date."""
+    already: `language`) and date. A document with no article text left but a headline is
+    a headline-only article; without either it is not an article (None)."""
     if language is None:
         with stage("language"):
-            language = detect(doc.text, hint=doc.language)
+            language = _detect(doc)
     cleaned = clean_text(doc.text, get_language(language), title=doc.title)
     if not cleaned.paragraphs:
-        return None
+        return _headline_only(doc, cleaned.title, tz)
     if not doc.language and _debris_share(doc.text, cleaned.dropped) > REDETECT_DEBRIS:
         with stage("language"):
             language = detect(cleaned.text)  # the body alone is a cleaner signal than the page
@@ -61,6 +64,24 @@ def to_article(doc: Document, tz: tzinfo = timezone.utc, language: str | None = 
         url=doc.url,
         published=published,
     )
+
+
+def _headline_only(doc: Document, title: str | None, tz: tzinfo) -> Article | None:
+    """The document as a headline-only article, if its title is a headline."""
+    if not is_headline(title):
+        return None
+    outlet = _outlet(doc, None)
+    with stage("language"):
+        language = detect(title, hint=doc.language)
+    fallback = "sha1:" + hashlib.sha1(f"{outlet}\nheadline:{title}".encode()).hexdigest()[:16]
+    return Article(id=doc.id or doc.url or fallback, title=title, text="", outlet=outlet, language=language,
+                   source=doc.source, url=doc.url, published=doc.published or find_date([title], tz),
+                   headline_only=True)
+
+
+def _detect(doc: Document) -> str:
+    """The document's language, from its text, else (a headline) its title."""
+    return detect(doc.text if doc.text.strip() else doc.title or "", hint=doc.language)
 
 
 def _debris_share(raw: str, dropped: Sequence[tuple[str, str]]) -> float:
@@ -145,24 +166,40 @@ def _clean_source(result: SourceResult, tz: tzinfo, known: set[str], weights: We
     """The source's new articles after cleaning (those stored before are skipped); a source
     whose documents all clean away failed."""
     fresh = [d for d in result.documents if not ({d.id, d.url} & known)]
-    articles, errors = clean_documents(fresh, tz)
-    report = result.report
-    if fresh and not articles:
-        reason = f"no article could be cleaned ({errors[0]})" if errors else "no article text found"
-        report = SourceReport(report.name, "failed", 0, reason)
-        log.warning("%s: %s", report.name, report.error)
-    elif report.status == "ok":
-        report = SourceReport(report.name, "ok", len(articles) + len(result.documents) - len(fresh))
+    cleaning = clean_documents(fresh, tz)
+    report = source_report(result.report, cleaning, len(result.documents) - len(fresh))
     with stage("features"):
-        features = {a.id: article_features(a, weights) for a in articles}
-    return CleanedSource(report, articles, features)
+        features = {a.id: article_features(a, weights) for a in cleaning.articles}
+    return CleanedSource(report, cleaning.articles, features)
 
 
-def clean_documents(documents: Sequence[Document], tz: tzinfo) -> tuple[list[Article], list[str]]:
+def source_report(read: SourceReport, cleaning: Cleaning, stored: int = 0) -> SourceReport:
+    """The source's report once its documents are cleaned (`stored` of them were stored
+    before, so not cleaned again): failed when none gave an article."""
+    report = read.dropping(cleaning.dropped)
+    if cleaning.articles or not cleaning.dropped:
+        return replace(report, articles=len(cleaning.articles) + stored) if report.status == "ok" else report
+    errors = cleaning.errors
+    error = f"no article could be cleaned ({errors[0]})" if errors else "no article text or headline found"
+    log.warning("%s: %s", report.name, error)
+    return replace(report, status="failed", articles=0, error=error)
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """What cleaning made of some documents: articles, the documents dropped (by reason),
+    and the errors of those that broke cleaning."""
+
+    articles: list[Article]
+    dropped: Counter
+    errors: list[str]
+
+
+def clean_documents(documents: Sequence[Document], tz: tzinfo) -> Cleaning:
     """Articles of the documents; one that breaks cleaning costs only itself. Their
     languages are detected first, one after another: so the detector's tables stay in the
     processor's caches (between cleanings, a detection took a third longer)."""
-    articles, errors = [], []
+    articles, dropped, errors = [], Counter(), []
     with stage("language"):
         languages = [_detected(doc) for doc in documents]
     for doc, language in zip(documents, languages):
@@ -170,18 +207,20 @@ def clean_documents(documents: Sequence[Document], tz: tzinfo) -> tuple[list[Art
             article = to_article(doc, tz, language)
         except Exception as exc:  # noqa: BLE001 - isolation: a hostile document must not end the run
             errors.append(f"{type(exc).__name__}: {exc}")
+            dropped[CLEANING_FAILED] += 1
             log.warning("%s: could not be cleaned (%s)", doc.url or doc.source, errors[-1])
             continue
         if article is None:
-            log.info("%s: no article text left after cleaning", doc.url or doc.source)
+            dropped[NOT_AN_ARTICLE] += 1
+            log.info("%s: not an article (no article text or headline left after cleaning)", doc.url or doc.source)
         else:
             articles.append(article)
-    return articles, errors
+    return Cleaning(articles, dropped, errors)
 
 
 def _detected(doc: Document) -> str | None:
     """The document's language; None if detection broke, which to_article() then reports."""
     try:
-        return detect(doc.text, hint=doc.language)
+        return _detect(doc)
     except Exception:  # noqa: BLE001 - isolation, as in clean_documents()
         return None

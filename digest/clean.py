@@ -1,11 +1,13 @@
 """Cleaning: keep only article body text.
 
 Works line by line on plain text (what copy-paste, scrapers and trafilatura produce), in the
-spirit of jusText: each line is classified by its shape (length, terminal punctuation, stop-word
-density, truncation, repetition) and by known boilerplate conventions (data/boilerplate.yaml);
-the article body is then the span between the first and last body-like line, cut at the first
-end-of-article marker (comment form, tags, writer profile, related list). Inside paragraphs,
-promo sentences and editor marks are removed. Every dropped line keeps its reason.
+spirit of jusText: debris inside a line is cut first, where it is (digest.fragments: editing
+notes, captions, "Baca juga" links, promo sentences), then each line is classified by its
+shape (length, terminal punctuation, stop-word density, truncation, repetition) and by known
+boilerplate conventions (data/boilerplate.yaml); the article body is then the span between the
+first and last body-like line, cut at the first end-of-article marker (comment form, tags,
+writer profile, related list), and running on over the short sentences that follow it (a
+closing line, a list of points). Every dropped line and piece keeps its reason.
 """
 
 from __future__ import annotations
@@ -13,18 +15,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
+from dataclasses import dataclass, field
+from functools import cache
 
-import yaml
-
-from .extract import split_dateline
+from .boilerplate import Rules, rules as boilerplate_rules
+from .extract import is_dateline, split_dateline
+from .fragments import TERMINAL, has_debris, prune
 from .language import Language
 from .similarity import cosine, norm, terms
 
-# A line or sentence that ends like a statement (closing quotes and brackets allowed).
-TERMINAL = re.compile(r"[.!?…。！？؟।][\"'”’»)\]]*$")
+__all__ = ["TERMINAL", "Cleaned", "clean_text", "normalize"]
+
 _TRUNCATED = re.compile(r"\w\s*(\.\.\.|…)\s*$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
 _CREDIT_WORDS = r"foto|photo|via|pool|dok|dokumentasi|istimewa|getty|file|courtesy|handout"
@@ -36,6 +37,11 @@ _SLASH_CREDIT = re.compile(r"\S/\s*[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*){0,3}\s*$")
 _EDITOR_MARK = re.compile(r"\s*(?:\[[a-z]{1,5}(?:/[a-z]{1,5})*\]|\((?:\*|[a-z]{2,4}|[A-Za-z]{2,10}/[a-z/]{2,12})\))$")
 # A line that is mostly a date ("Kamis, 20 Juni 2024 17:55") is page metadata, not a title.
 _DATE_LINE = re.compile(r"^\W*(\w+,?\s+)?\(?\d{1,2}[\s/.-]+\w+[\s/.-]+\d{2,4}\)?([\s,|-]+\d{1,2}[:.]\d{2}(\s*\w{2,4})?)?\W*$")
+# After the body, a short line that ends with a full stop (or a colon, before more of them) is
+# the article's closing sentence or a list of points, not page chrome: those end otherwise.
+_CLOSING = re.compile(r"[.。][\"'”’»)\]]*$")
+_LIST_INTRO = re.compile(r":\s*$")
+_BULLET = re.compile(r"^[•·▪‣◦*–—-]\s+")
 _INVISIBLE = dict.fromkeys(
     [c for c in range(0x20) if c not in (9, 10)] + [0x7F, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]
 )
@@ -43,6 +49,11 @@ _INVISIBLE = dict.fromkeys(
 MIN_BODY_WORDS = 8
 MIN_STOP_DENSITY = 0.08
 HEADLINE_MARGIN = 1.5
+# A truncated line ("...", "…") of at most this many words is a teaser of another article
+# (listing pages cut them at 150-300 characters); a longer one is text that ends in an ellipsis.
+TEASER_WORDS = 60
+# A short closing line has at least this many words.
+CLOSING_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,8 @@ class _Line:
     text: str
     kind: str = "short"  # "body" | "short" | "drop" | "end" | "title"
     reason: str = ""
+    sentences: list[str] | None = None  # the line's sentences once debris is cut (None: not split yet)
+    cut: list[tuple[str, str]] = field(default_factory=list)  # (piece, reason) cut from inside it
 
 
 def normalize(text: str) -> str:
@@ -73,14 +86,20 @@ def normalize(text: str) -> str:
 
 
 def clean_text(text: str, lang: Language, title: str | None = None) -> Cleaned:
-    lines = [_Line(t) for t in normalize(text).split("\n")]
-    rules = _rules(lang.code)
+    normalized = normalize(text)
+    lines = [_Line(t) for t in normalized.split("\n")]
+    rules = boilerplate_rules(lang.code)
+
+    @cache
+    def lowercase() -> set[str]:
+        return {word for word in lang.words(normalized) if word.islower()}
+
     for i, line in enumerate(lines):
-        _classify(line, lang, rules, lines[i + 1].text if i + 1 < len(lines) else "")
+        _classify(line, lang, rules, lines[i + 1].text if i + 1 < len(lines) else "", lowercase)
     _mark_teasers(lines)
     title = _mark_title(lines, title, lang)
     _mark_repeats(lines)
-    start, stop = _body_span(lines)
+    start, stop = _body_span(lines, lang)
     header = tuple(l.text for l in lines[:start] if l.kind in ("short", "title"))
     for line in lines[:start]:
         if line.kind == "short":
@@ -88,90 +107,34 @@ def clean_text(text: str, lang: Language, title: str | None = None) -> Cleaned:
     for line in lines[stop:]:
         if line.kind not in ("drop", "title"):
             line.kind, line.reason = "drop", line.reason or "after-article"
-    paragraphs, dropped = _body(lines[start:stop], lang, rules)
+    paragraphs = _body(lines[start:stop], lang)
     dateline = None
     if paragraphs:
-        dateline, first = split_dateline(paragraphs[0])
-        paragraphs[0] = first
-    dropped = [(l.text, l.reason) for l in lines if l.kind in ("drop", "end")] + dropped
+        dateline, paragraphs[0] = _dateline(paragraphs[0], lines[:start])
+    dropped = [(l.text, l.reason) for l in lines if l.kind in ("drop", "end")]
+    dropped += [piece for l in lines for piece in l.cut]
     return Cleaned(title, tuple(paragraphs), header, dateline, tuple(dropped))
 
 
-@lru_cache(maxsize=None)
-def _boilerplate() -> dict:
-    return yaml.safe_load(resources.files("digest.data").joinpath("boilerplate.yaml").read_text("utf-8"))
+def _dateline(first: str, above: list[_Line]) -> tuple[str | None, str]:
+    """(the outlet a dateline names, the first paragraph without it). The dateline may
+    stand alone on the line above the first paragraph ("JAKARTA (ANTARA) -")."""
+    outlet, rest = split_dateline(first)
+    if rest == first and above and above[-1].reason == "dateline":
+        outlet, rest = split_dateline(f"{above[-1].text} {first}")
+        if rest != first:
+            return outlet, first
+    return outlet, rest
 
 
-@dataclass(frozen=True)
-class _Rules:
-    """Ordered (reason, pattern) rules of one kind. So that most lines are ruled out by a
-    few quick searches, the patterns anchored at the start are also one alternation, and
-    the others are any_of()."""
-
-    rules: tuple[tuple[str, re.Pattern], ...]
-    anchored: re.Pattern
-    unanchored: tuple[re.Pattern, ...]
-
-    @classmethod
-    def compile(cls, pairs: list[tuple[str, str]]) -> _Rules:
-        starts = [p for _, p in pairs if p.startswith("^")]
-        return cls(tuple((reason, re.compile(p, re.I)) for reason, p in pairs),
-                   re.compile(_alternation(starts) if starts else "(?!)", re.I),
-                   any_of([p for _, p in pairs if not p.startswith("^")]))
-
-    def match(self, text: str) -> str | None:
-        if not self.anchored.match(text) and not any(p.search(text) for p in self.unanchored):
-            return None
-        return next((reason for reason, pattern in self.rules if pattern.search(text)), None)
-
-
-def any_of(patterns: list[str]) -> tuple[re.Pattern, ...]:
-    r"""At most two case-insensitive searches that together find what any of `patterns`
-    finds: the patterns that start at a word boundary as one alternation with the boundary
-    in front (`\b(?:a|b)` is twice as fast as `\ba` and `\bb` one by one), the others as
-    another."""
-    at_word = [p for p in patterns if p.startswith(r"\b") and not _top_level_bar(p)]
-    others = [p for p in patterns if p not in at_word]
-    combined = [r"\b" + _alternation([p.removeprefix(r"\b") for p in at_word])] if at_word else []
-    return tuple(re.compile(p, re.I) for p in combined + ([_alternation(others)] if others else []))
-
-
-def _alternation(patterns: list[str]) -> str:
-    return "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
-
-
-def _top_level_bar(pattern: str) -> bool:
-    r"""Whether `pattern` is an alternation at its top level, like `\ba|b` (whose `\b` is not common)."""
-    depth, in_class, escaped = 0, False, False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-        elif char == "|" and depth == 0:
-            return True
-    return False
-
-
-@lru_cache(maxsize=None)
-def _rules(code: str) -> dict[str, _Rules]:
-    """Compiled patterns of the language plus the common ones, by kind (line/end/sentence)."""
-    data = _boilerplate()
-    found: dict[str, list[tuple[str, str]]] = {"line": [], "end": [], "sentence": []}
-    for section in (data.get("common", {}), data.get(code, {})):
-        for kind, reasons in section.items():
-            for reason, patterns in reasons.items():
-                found[kind].extend((reason, p) for p in patterns)
-    return {kind: _Rules.compile(pairs) for kind, pairs in found.items()}
-
-
-def _classify(line: _Line, lang: Language, rules: dict, next_text: str) -> None:
+def _classify(line: _Line, lang: Language, rules: dict[str, Rules], next_text: str, lowercase) -> None:
+    if has_debris(line.text, rules):
+        pruned = prune(line.text, lang, rules, lowercase)
+        if not pruned.sentences:  # all debris: the line is dropped whole
+            line.kind, line.reason = "drop", pruned.cut[0][1] if pruned.cut else "nav"
+            return
+        line.sentences, line.cut = pruned.sentences, pruned.cut
+        line.text = pruned.text
     text = line.text
     reason = rules["line"].match(text) or _shape_debris(text, next_text)
     if reason:
@@ -186,8 +149,10 @@ def _shape_debris(text: str, next_text: str) -> str | None:
     """Debris recognisable by the shape of the line alone."""
     if _SLUG.match(text) or not any(c.isalpha() for c in text):
         return "nav"
-    if _TRUNCATED.search(text):
+    if _TRUNCATED.search(text) and len(text.split()) <= TEASER_WORDS:
         return "teaser"
+    if is_dateline(text):
+        return "dateline"
     if _CAPTION_CREDIT.search(text) or (not TERMINAL.search(text) and _SLASH_CREDIT.search(text)):
         return "caption"
     if next_text and len(next_text) < len(text) and text.endswith(next_text) and len(next_text) > 10:
@@ -207,7 +172,13 @@ def _is_body(text: str, lang: Language) -> bool:
 
 
 def _mark_teasers(lines: list[_Line]) -> None:
-    """A headline directly above a truncated teaser belongs to a headline list."""
+    """A headline directly above a truncated teaser belongs to a headline list, and so does
+    a long truncated line beside another one (a lone one is text that ends in an ellipsis)."""
+    truncated = [line.kind != "drop" and bool(_TRUNCATED.search(line.text)) for line in lines]
+    for i, line in enumerate(lines):
+        if truncated[i] and ((i > 0 and (truncated[i - 1] or lines[i - 1].reason == "teaser"))
+                             or (i + 1 < len(lines) and (truncated[i + 1] or lines[i + 1].reason == "teaser"))):
+            line.kind, line.reason = "drop", "teaser"
     for prev, line in zip(lines, lines[1:]):
         if line.reason == "teaser" and prev.kind == "short":
             prev.kind, prev.reason = "drop", "teaser"
@@ -266,8 +237,9 @@ def _headline_shaped(line: _Line) -> bool:
     return 3 <= words <= 30 and not line.text.endswith(".") and not _DATE_LINE.search(line.text)
 
 
-def _body_span(lines: list[_Line]) -> tuple[int, int]:
-    """[start, stop) of the article body: first to last body line, cut at an end marker."""
+def _body_span(lines: list[_Line], lang: Language) -> tuple[int, int]:
+    """[start, stop) of the article body: first to last body line, cut at an end marker,
+    then on over the short closing sentences that follow it."""
     body = [i for i, l in enumerate(lines) if l.kind == "body"]
     if not body:
         return len(lines), len(lines)
@@ -278,32 +250,44 @@ def _body_span(lines: list[_Line]) -> tuple[int, int]:
         # top of a page must not end the article.
         if lines[i].kind == "end" or (lines[i].reason == "byline" and lines[i].kind == "drop"):
             if sum(words[start:i]) >= sum(words[i:]):
-                return start, _last_body(lines, start, i)
-    return start, stop
+                stop = _last_body(lines, start, i)
+                break
+    return start, _closing(lines, stop, lang)
 
 
 def _last_body(lines: list[_Line], start: int, stop: int) -> int:
     return max(i for i in range(start, stop) if lines[i].kind == "body") + 1
 
 
-def _body(lines: list[_Line], lang: Language, rules: dict) -> tuple[list[str], list[tuple[str, str]]]:
-    """Body paragraphs (in-body headings kept), with promo sentences and editor marks removed."""
+def _closing(lines: list[_Line], stop: int, lang: Language) -> int:
+    """The end of the body once the short sentences right after it are taken in: a closing
+    line, the points of a list (and the line that introduces them)."""
+    end = stop
+    while end < len(lines) and lines[end].kind == "short" and _short_prose(lines[end].text, lang):
+        end += 1
+        if not _LIST_INTRO.search(lines[end - 1].text):
+            stop = end
+    return stop
+
+
+def _short_prose(text: str, lang: Language) -> bool:
+    """A short sentence of prose: a few words, a stop word among them, a full stop (or a colon)."""
+    if not (_CLOSING.search(text) or _LIST_INTRO.search(text)):
+        return False
+    words = lang.words(_BULLET.sub("", text))
+    return len(words) >= CLOSING_WORDS and (not lang.stop_words or any(map(lang.is_stop_word, words)))
+
+
+def _body(lines: list[_Line], lang: Language) -> list[str]:
+    """Body paragraphs (in-body headings kept), without editor marks."""
     paragraphs: list[str] = []
-    dropped: list[tuple[str, str]] = []
     for line in lines:
         if line.kind == "drop" or line.kind == "end":
             continue
         if line.kind != "body":
             paragraphs.append(line.text)
             continue
-        kept = []
-        for sentence in lang.split_sentences(line.text):
-            reason = rules["sentence"].match(sentence)
-            if reason:
-                dropped.append((sentence, reason))
-            else:
-                kept.append(sentence)
-        if kept:
-            kept[-1] = _EDITOR_MARK.sub("", kept[-1])
-            paragraphs.append(" ".join(kept))
-    return paragraphs, dropped
+        kept = lang.split_sentences(line.text) if line.sentences is None else list(line.sentences)
+        kept[-1] = _EDITOR_MARK.sub("", kept[-1])
+        paragraphs.append(" ".join(kept))
+    return paragraphs

@@ -93,7 +93,9 @@ def story(inputs, out, title, formats, sentences, max_words, algorithm, zone, ba
     options = RenderOptions(base_url=base_url, timezone=zone.key)
     written = write_briefing(briefing, out, formats, options)
     click.echo(f"{story_.headline}")
-    click.echo(f"{len(story_.articles)} articles, {len(story_.outlets)} outlets: {', '.join(story_.outlets)}")
+    click.echo(f"{len(story_.articles)} articles{_headline_count(story_.articles)}, {len(story_.outlets)} outlets: "
+               f"{', '.join(story_.outlets)}")
+    _echo_dropped(briefing.sources)
     for path in written.values():
         click.echo(f"  {path}")
     click.echo(f"Brief written to {out}/ in {time.monotonic() - started:.1f} s")
@@ -131,6 +133,7 @@ def run(config_path: Path, out: Path | None, formats: tuple[str, ...] | None, st
     failed = [s for s in briefing.sources if s.status == "failed"]
     click.echo(f"{len(briefing.stories)} stories from {len(briefing.sources) - len(failed)} of "
                f"{len(briefing.sources)} sources ({result.new_articles} new articles)")
+    _echo_dropped(briefing.sources)
     for path in result.written.values():
         click.echo(f"  {path}")
     click.echo(f"Brief written to {result.folder}/ in {time.monotonic() - started:.1f} s")
@@ -254,6 +257,24 @@ def _show_info(*names: str) -> None:
     for name in names:
         logger = logging.getLogger(name)
         logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
+
+
+def _headline_count(articles) -> str:
+    headlines = sum(a.headline_only for a in articles)
+    return f" ({headlines} headline only)" if headlines else ""
+
+
+def _echo_dropped(sources) -> None:
+    """Every entry not kept, per source and reason: nothing is lost silently."""
+    dropping = [s for s in sources if s.dropped]
+    if not dropping:
+        return
+    dropped = sum(sum(s.dropped.values()) for s in dropping)
+    click.echo(f"Dropped {dropped} {'entry' if dropped == 1 else 'entries'}:")
+    width = max(len(s.name) for s in dropping)
+    for source in dropping:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in source.dropped.items())
+        click.echo(f"  {source.name:<{width}}  {reasons}")
 
 
 def _load(path: Path) -> Config:

@@ -122,14 +122,25 @@ def plain_text(title: str, date: str, data: dict, attached: bool) -> str:
     lines = [f"{title} — {date}", ""]
     for number, story in enumerate(data.get("stories", []), 1):
         lines.append(f"{number}. {story.get('headline', '')}")
-        for sentence in story.get("summary", []):
-            credit = ", ".join(sentence.get("outlets", []))
-            lines.append(textwrap.fill(f"{sentence.get('text', '')} ({credit})", 76,
+        for text, outlets in story_lines(story):
+            lines.append(textwrap.fill(f"{text} ({', '.join(outlets)})", 76,
                                        initial_indent="   ", subsequent_indent="   "))
         lines.append("")
     if attached:
         lines.append("The brief is attached as a PDF.")
     return "\n".join(lines) + "\n"
+
+
+def story_lines(story: dict) -> list[tuple[str, list[str]]]:
+    """(text, outlets) of a story of briefing.json: its summary, else (headlines only) its headlines."""
+    if story.get("summary"):
+        return [(s.get("text", ""), s.get("outlets", [])) for s in story["summary"]]
+    headlines: dict[str, list[str]] = {}
+    for article in story.get("articles", []):
+        outlets = headlines.setdefault(article.get("title", ""), [])
+        if article.get("outlet") not in outlets:
+            outlets.append(article.get("outlet", ""))
+    return list(headlines.items())
 
 
 def _send_with_retries(email: Email, message: EmailMessage, date: str, store: Store, policy: RetryPolicy,

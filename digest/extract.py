@@ -15,6 +15,7 @@ from dateutil import parser as dateparser
 from trafilatura.external import SANITIZED_XPATH
 from trafilatura.settings import DEFAULT_CONFIG
 
+from .boilerplate import is_headline
 from .fetch import is_http_url
 
 MONTHS = {
@@ -47,8 +48,9 @@ _DATE_PATTERNS = (
 _DATELINE = re.compile(
     r"^(?P<place>[A-Z][\w.'’]*(?:[ -][A-Z][\w.'’]*){0,2})"
     r"(?:\s*,\s*(?P<second>[^,\s–—-][^–—]{0,60}?)|\s*\((?P<agency>[^()]{2,30})\))?"
-    r"\s*[-–—]+\s*(?=[\"“'‘A-Z0-9])"
+    r"\s*(?:[-–—]+|_)\s*(?=[\"“'‘A-Z0-9])"
 )
+_DATELINE_CHARS = 120  # the longest a dateline can be: a place of three words, a 60-character second part
 _DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.(com|id|net|org|co|news|tv|info|io)$", re.I)
 _AGENCY_IN = re.compile(r"\(([^()]{2,30})\)\s*$")
 _PUBLISHED_PATHS = (
@@ -104,13 +106,23 @@ def extract_page(html: str | bytes, url: str | None = None, metadata: bool = Tru
     if doc is None or not _settled(doc, tree):
         doc = _extract(tree, url, metadata, fast=False)
     if doc is None or not (doc.text or "").strip():
-        return None
+        return _headline_page(tree, url) if metadata else None
     if not metadata:
         return PageText(doc.text, None, None, None, url)
     published = _published_meta(tree) or doc.date or None
     # The page's own idea of its address (canonical, og:url) counts only if it is http(s).
     page_url = doc.url if doc.url and is_http_url(doc.url) else url
     return PageText(doc.text, doc.title or None, doc.sitename or None, published, page_url)
+
+
+def _headline_page(tree: lxml.html.HtmlElement, url: str | None) -> PageText | None:
+    """A page without article text (a paywall, a video) whose title is a headline: the
+    headline stands for the article."""
+    meta = trafilatura.extract_metadata(tree, default_url=url)
+    if meta is None or not is_headline(meta.title):
+        return None
+    page_url = meta.url if meta.url and is_http_url(meta.url) else url
+    return PageText("", meta.title, meta.sitename or None, _published_meta(tree) or meta.date or None, page_url)
 
 
 def _extract(tree: lxml.html.HtmlElement, url: str | None, metadata: bool,
@@ -203,6 +215,14 @@ def split_dateline(paragraph: str) -> tuple[str | None, str]:
     return outlet, paragraph[match.end():]
 
 
+def is_dateline(line: str) -> bool:
+    """Whether the line is nothing but a dateline ("JAKARTA (ANTARA) -", "WASHINGTON —")."""
+    if len(line) > _DATELINE_CHARS:
+        return False
+    probe = "The sentence that the dateline opens."
+    return split_dateline(f"{line} {probe}")[1] == probe
+
+
 def find_date(texts: list[str], tz: tzinfo) -> datetime | None:
     """The first complete date (with year) found in `texts`, in order; naive times get `tz`."""
     for text in texts:
@@ -242,3 +262,4 @@ def parse_date(value: str | None, tz: tzinfo) -> datetime | None:
 def outlet_from_url(url: str) -> str | None:
     host = urlsplit(url).hostname or ""
     return host.removeprefix("www.") or None
+

@@ -42,7 +42,7 @@ import httpx
 from .extract import MAX_TITLE_CHARS, extract_page, tame_line, tame_text
 from .fetch import FetchLimits, FetchResult, fetch, is_public_ip, new_client, resolves_public
 from .models import Document, SourceReport
-from .readers import InputError, InputSpec, looks_like_feed, read_bytes, read_input
+from .readers import InputError, InputSpec, Reading, looks_like_feed, read_bytes, read_input
 from .store import FeedState
 from .workers import cores, map_shares
 
@@ -206,8 +206,7 @@ def _ingest_one(source: Source, state: FeedState | None, tz: tzinfo, limits: Fet
     spec = InputSpec(source.url, source.name)
     try:
         if not spec.is_url:
-            docs = read_input(spec, tz, limits)
-            return _ok(source, docs)
+            return _ok(source, read_input(spec, tz, limits))
         return _ingest_url(source, state or FeedState(), tz, limits, clients.get())
     except InputError as exc:
         log.warning("%s: %s", source.name, exc)
@@ -227,13 +226,14 @@ def _ingest_url(source: Source, state: FeedState, tz: tzinfo, limits: FetchLimit
     if not result.ok:
         raise InputError(f"{source.url}: {result.error or f'HTTP {result.status}'}")
     kind = "feed" if looks_like_feed(result.content, result.content_type) else "html"
-    docs = read_bytes(result.content, kind, source.url, name=source.name, url=result.final_url, tz=tz,
-                      charset=result.charset)
+    reading = read_bytes(result.content, kind, source.url, name=source.name, url=result.final_url, tz=tz,
+                         charset=result.charset)
     public = is_public_url(result.final_url) and is_public_url(source.url)
     if public:
-        docs = [d if not d.url or is_public_url(d.url, resolve=False) else _without_link(d, source) for d in docs]
+        reading = replace(reading, documents=[d if not d.url or is_public_url(d.url, resolve=False)
+                                              else _without_link(d, source) for d in reading.documents])
     validators = FeedState(result.headers.get("etag"), result.headers.get("last-modified"))
-    return replace(_ok(source, docs), state=validators, public=public)
+    return replace(_ok(source, reading), state=validators, public=public)
 
 
 def is_public_url(url: str, resolve: bool = True) -> bool:
@@ -254,11 +254,12 @@ def _without_link(doc: Document, source: Source) -> Document:
     return replace(doc, url=None)
 
 
-def _ok(source: Source, docs: list[Document]) -> SourceResult:
+def _ok(source: Source, reading: Reading) -> SourceResult:
+    docs = reading.documents
     if source.language:
         docs = [replace(d, language=d.language or source.language) for d in docs]
     log.info("%s: %d articles", source.name, len(docs))
-    return SourceResult(SourceReport(source.name, "ok", len(docs)), tuple(docs))
+    return SourceResult(SourceReport(source.name, "ok", len(docs)).dropping(reading.dropped), tuple(docs))
 
 
 def _is_teaser(doc: Document) -> bool:

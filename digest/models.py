@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 
@@ -29,7 +31,11 @@ class Document:
 
 @dataclass(frozen=True)
 class Article:
-    """A cleaned article: `text` holds only body paragraphs, separated by blank lines."""
+    """A cleaned article: `text` holds only body paragraphs, separated by blank lines.
+
+    A headline-only article (`headline_only`: a feed entry, JSONL line or page with a title
+    and no usable text) has an empty `text`: it is coverage all the same, grouped into its
+    story by its title, listed and counted, never quoted in a summary."""
 
     id: str
     title: str
@@ -39,6 +45,7 @@ class Article:
     source: str
     url: str | None = None
     published: datetime | None = None
+    headline_only: bool = False
 
     def __post_init__(self) -> None:
         # Every stage compares and sorts dates: a naive one (taken as UTC) would raise there.
@@ -80,14 +87,31 @@ class Story:
         return tuple(dict.fromkeys(a.outlet for a in self.articles))
 
 
+# Why an entry of a source was not kept (SourceReport.dropped): nothing is dropped silently.
+DUPLICATE = "duplicate"  # the same article as one kept (same URL, or same text and outlet)
+NO_TEXT_OR_TITLE = "no text or title"
+NOT_AN_ARTICLE = "not an article"  # nothing of an article left after cleaning, and no headline
+UNREADABLE = "unreadable"  # a JSONL line that is no JSON object, a file of a folder that cannot be read
+CLEANING_FAILED = "cleaning failed"
+OVER_ENTRY_LIMIT = "over the entry limit"  # a feed's entries beyond the newest 500
+
+
 @dataclass(frozen=True)
 class SourceReport:
-    """What happened to one source (input, feed) during a run."""
+    """What happened to one source (input, feed) during a run: `articles` it has (new or
+    stored before), and the entries it `dropped`, counted by reason."""
 
     name: str
     status: str  # "ok" | "not-modified" | "failed"
     articles: int = 0
     error: str | None = None
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def dropping(self, counts: Mapping[str, int]) -> SourceReport:
+        """This report with `counts` more entries dropped (reason -> count)."""
+        merged = Counter(self.dropped)
+        merged.update(counts)
+        return replace(self, dropped={reason: n for reason, n in sorted(merged.items()) if n > 0})
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,17 @@ import re
 import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from .articles import CleanedSource, clean_documents, read_and_clean
+from .articles import CleanedSource, clean_documents, read_and_clean, source_report
 from .cluster import ClusterOptions, StorySeed, cluster
 from .config import Config
 from .features import Features, article_features
 from .fetch import FetchLimits
 from .ingest import Source, SourceResult
-from .models import Article, Briefing, SourceReport, Story
+from .models import DUPLICATE, Article, Briefing, SourceReport, Story
 from .readers import InputError, InputSpec, read_input
 from .render import (
     ArchiveEntry,
@@ -64,10 +64,12 @@ def build_story_briefing(request: StoryRequest) -> Briefing:
     """Read every input, clean it, and summarize all articles as one story."""
     articles: list[Article] = []
     reports: list[SourceReport] = []
+    seen: set[str] = set()
     for spec in unique_inputs(request.inputs):
         found, report = _read_source(spec, request.tz, request.limits)
-        articles.extend(a for a in found if a.id not in {b.id for b in articles})
-        reports.append(report)
+        kept = [a for a in found if a.id not in seen and not seen.add(a.id)]
+        articles.extend(kept)
+        reports.append(report.dropping({DUPLICATE: len(found) - len(kept)}))
     if not articles:
         raise NothingToSummarize("no usable article in the inputs")
     story = make_story(articles, request.summary, request.title)
@@ -100,16 +102,12 @@ def _input_key(spec: InputSpec) -> str:
 def _read_source(spec: InputSpec, tz: tzinfo, limits: FetchLimits) -> tuple[list[Article], SourceReport]:
     name = spec.name or spec.target
     try:
-        documents = read_input(spec, tz, limits)
+        reading = read_input(spec, tz, limits)
     except InputError as exc:
         log.warning("%s", exc)
         return [], SourceReport(name, "failed", 0, str(exc))
-    articles, errors = clean_documents(documents, tz)
-    if not articles:
-        reason = f"no article could be cleaned ({errors[0]})" if errors else "no article text found"
-        log.warning("%s: %s", name, reason)
-        return [], SourceReport(name, "failed", 0, reason)
-    return articles, SourceReport(name, "ok", len(articles))
+    cleaning = clean_documents(reading.documents, tz)
+    return cleaning.articles, source_report(SourceReport(name, "ok").dropping(reading.dropped), cleaning)
 
 
 def make_story(articles: Sequence[Article], options: SummaryOptions, headline: str | None = None) -> Story:
@@ -196,7 +194,7 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
     if len(failed) == len(reports):
         raise NothingToSummarize("every source failed")
     with store.transaction():
-        new = _store_and_cluster(store, read, config.window, since)
+        new, reports = _store_and_cluster(store, read, config.window, since)
     with stage("rank"):
         briefing = _daily_briefing(store, config, now, reports, since)
     folder, written = _publish(store, config, briefing, out, formats)
@@ -221,12 +219,13 @@ def _import_ahead(algorithm: str, pdf: bool) -> None:
     threading.Thread(target=run, name="digest-import-ahead", daemon=True).start()
 
 
-def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedSource]],
-                       window: timedelta | None, since: datetime | None) -> list[Article]:
-    """Store the new articles, put them in stories and record the syndicated copies."""
+def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedSource]], window: timedelta | None,
+                       since: datetime | None) -> tuple[list[Article], tuple[SourceReport, ...]]:
+    """Store the new articles, put them in stories and record the syndicated copies.
+    Returns the new articles and the sources' reports, duplicates counted."""
     with stage("store"):
         earlier = store.articles_seen_since(since)  # read before the new ones join them
-        new, features = _store_articles(store, read)
+        new, features, reports = _store_articles(store, read)
     # Stories do not depend on copies (a copy is an article of its story all the same), so
     # with many articles the copies are found in a worker while this process clusters.
     small = not new or len(new) + len(earlier) < COPIES_PER_PROCESS or cores() < 2
@@ -236,7 +235,7 @@ def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedS
         with stage("copies"):
             for copy, original in copies.result().items():
                 store.mark_duplicate(copy, original)
-    return new
+    return new, reports
 
 
 def _publish(store: Store, config: Config, briefing: Briefing, out: Path,
@@ -276,21 +275,28 @@ def _archive(out: Path) -> list[ArchiveEntry]:
     return entries
 
 
-def _store_articles(store: Store,
-                    read: Sequence[tuple[SourceResult, CleanedSource]]) -> tuple[list[Article], dict[str, Features]]:
+def _store_articles(store: Store, read: Sequence[tuple[SourceResult, CleanedSource]]
+                    ) -> tuple[list[Article], dict[str, Features], tuple[SourceReport, ...]]:
     """Store what is new (re-runs add nothing) with its features and record feed state.
-    Returns the new articles and their features."""
+    Returns the new articles, their features and the sources' reports: an article stored
+    already under another id (same URL, or same text and outlet) is a dropped duplicate."""
     new: list[Article] = []
     features: dict[str, Features] = {}
+    reports = []
     for result, source in read:
-        report = source.report
-        store.save_feed(report.name, report.name, report.status, report.articles, report.error, result.state)
+        # Not added: stored before under its own id (a re-read text file), else a duplicate.
+        before = store.known(a.id for a in source.articles)
         added = [a for a in source.articles if store.add_article(a)]
+        report = source.report
+        if duplicates := len(source.articles) - len(added) - sum(a.id in before for a in source.articles):
+            report = replace(report, articles=report.articles - duplicates).dropping({DUPLICATE: duplicates})
+        store.save_feed(report.name, report.name, report.status, report.articles, report.error, result.state)
+        reports.append(report)
         their_features = {a.id: source.features[a.id] for a in added}
         store.save_features(their_features, FEATURES.fingerprint())
         features |= their_features
         new.extend(added)
-    return new, features
+    return new, features, tuple(reports)
 
 
 def _cluster(store: Store, new: Sequence[Article], known: Mapping[str, Features], window: timedelta | None,

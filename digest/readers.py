@@ -20,7 +20,8 @@ import logging
 import re
 import xml.sax
 import xml.sax.expatreader
-from dataclasses import dataclass, replace
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from defusedxml.expatreader import DefusedExpatParser
 from .extract import (MAX_ID_CHARS, MAX_NAME_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS, PageText, extract_page,
                       html_to_text, parse_date, tame_line, tame_text)
 from .fetch import FetchLimits, fetch, is_http_url
-from .models import Document
+from .models import NO_TEXT_OR_TITLE, OVER_ENTRY_LIMIT, UNREADABLE, Document
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,17 @@ class InputError(Exception):
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What an input gave: its documents, and how many of its entries were not kept, by reason."""
+
+    documents: list[Document]
+    dropped: Counter = field(default_factory=Counter)
+
+    def __add__(self, other: Reading) -> Reading:
+        return Reading(self.documents + other.documents, self.dropped + other.dropped)
+
+
+@dataclass(frozen=True)
 class InputSpec:
     target: str
     name: str | None = None
@@ -79,7 +91,7 @@ class InputSpec:
         return bool(_SCHEME.match(self.target))
 
 
-def read_input(spec: InputSpec, tz: tzinfo = timezone.utc, limits: FetchLimits = FetchLimits()) -> list[Document]:
+def read_input(spec: InputSpec, tz: tzinfo = timezone.utc, limits: FetchLimits = FetchLimits()) -> Reading:
     if spec.is_url:
         if not is_http_url(spec.target):
             raise InputError(f"{spec.target!r}: not a well-formed http or https URL (other schemes are not read)")
@@ -90,20 +102,20 @@ def read_input(spec: InputSpec, tz: tzinfo = timezone.utc, limits: FetchLimits =
                        and not any(part.startswith(".") for part in p.relative_to(path).parts))
         if not files:
             raise InputError(f"{spec.target}: no {', '.join(sorted(KINDS))} files in this folder")
-        return [doc for f in files for doc in _read_file_logged(f, spec.name, tz)]
+        return sum((_read_file_logged(f, spec.name, tz) for f in files), Reading([]))
     return _read_file(path, spec.name, tz)
 
 
-def _read_file_logged(path: Path, name: str | None, tz: tzinfo) -> list[Document]:
-    """Inside a folder one bad file is a warning, not the end of the folder."""
+def _read_file_logged(path: Path, name: str | None, tz: tzinfo) -> Reading:
+    """Inside a folder one bad file is a warning (and a dropped entry), not the end of the folder."""
     try:
         return _read_file(path, name, tz)
     except InputError as exc:
         log.warning("%s", exc)
-        return []
+        return Reading([], Counter({UNREADABLE: 1}))
 
 
-def _read_file(path: Path, name: str | None, tz: tzinfo) -> list[Document]:
+def _read_file(path: Path, name: str | None, tz: tzinfo) -> Reading:
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     kind = KINDS.get(path.suffix.lower())
@@ -116,7 +128,7 @@ def _read_file(path: Path, name: str | None, tz: tzinfo) -> list[Document]:
     return read_bytes(data, kind, str(path), name=name, tz=tz)
 
 
-def _read_url(spec: InputSpec, tz: tzinfo, limits: FetchLimits) -> list[Document]:
+def _read_url(spec: InputSpec, tz: tzinfo, limits: FetchLimits) -> Reading:
     result = fetch(spec.target, limits=limits)
     if not result.ok:
         raise InputError(f"{spec.target}: {result.error or f'HTTP {result.status}'}")
@@ -132,17 +144,19 @@ def looks_like_feed(content: bytes, content_type: str) -> bool:
 
 
 def read_bytes(data: bytes, kind: str, source: str, *, name: str | None = None, url: str | None = None,
-               tz: tzinfo = timezone.utc, charset: str | None = None) -> list[Document]:
-    """Documents in `data` of the given kind ("text", "html", "feed", "jsonl"), tamed."""
-    docs = _documents(data, kind, source, name, url, tz, charset)
-    tamed = [doc for doc in (tame(d) for d in docs) if doc.text.strip()]
-    if not tamed:
-        raise InputError(f"{source}: no text left once control characters are removed")
-    return tamed
+               tz: tzinfo = timezone.utc, charset: str | None = None) -> Reading:
+    """Documents in `data` of the given kind ("text", "html", "feed", "jsonl"), tamed; a
+    document needs a text or a title."""
+    reading = _documents(data, kind, source, name, url, tz, charset)
+    tamed = [tame(d) for d in reading.documents]
+    kept = [doc for doc in tamed if doc.text.strip() or doc.title]
+    if not kept:
+        raise InputError(f"{source}: no text or title left once control characters are removed")
+    return Reading(kept, reading.dropped + Counter({NO_TEXT_OR_TITLE: len(tamed) - len(kept)}))
 
 
 def _documents(data: bytes, kind: str, source: str, name: str | None, url: str | None, tz: tzinfo,
-               charset: str | None) -> list[Document]:
+               charset: str | None) -> Reading:
     if kind == "feed":
         return _feed_documents(data, source, name, tz)
     text = decode(data, source, charset)
@@ -151,11 +165,11 @@ def _documents(data: bytes, kind: str, source: str, name: str | None, url: str |
     if kind == "html":
         page = extract_page(text, url)
         if page is None:
-            raise InputError(f"{source}: no article text found on this page")
-        return [_page_document(page, source, name, tz)]
+            raise InputError(f"{source}: no article text or headline found on this page")
+        return Reading([_page_document(page, source, name, tz)])
     if not text.strip():
         raise InputError(f"{source}: the file is empty")
-    return [Document(source=source, text=text, outlet=name, url=url)]
+    return Reading([Document(source=source, text=text, outlet=name, url=url)])
 
 
 def tame(doc: Document) -> Document:
@@ -298,7 +312,7 @@ if __name__ not in feedparser.api.PREFERRED_XML_PARSERS:  # the modules xml.sax 
 
 
 def _feed_documents(data: bytes, source: str, name: str | None, tz: tzinfo,
-                    max_entries: int = MAX_ENTRIES) -> list[Document]:
+                    max_entries: int = MAX_ENTRIES) -> Reading:
     screen_xml(data, source)
     # Every text of an entry is stripped of markup here (html_to_text, nh3), so feedparser's
     # own sanitizing and link resolution are work done twice: half of its parsing time.
@@ -308,16 +322,18 @@ def _feed_documents(data: bytes, source: str, name: str | None, tz: tzinfo,
         raise InputError(f"{source}: not a usable feed ({reason})")
     if parsed.bozo:
         log.warning("%s: feed is not well-formed (%s); using its entries anyway", source, parsed.bozo_exception)
-    entries = parsed.entries
+    entries, dropped = parsed.entries, Counter()
     if len(entries) > max_entries:
         log.warning("%s: %d entries; only the newest %d are read", source, len(entries), max_entries)
+        dropped[OVER_ENTRY_LIMIT] = len(entries) - max_entries
         entries = _newest(entries, max_entries)
     outlet = name or html_to_text(parsed.feed.get("title") or "") or None
     docs = [doc for entry in entries if (doc := _entry_document(entry, source, outlet, tz))]
     if not docs:
-        reason = f"not well-formed: {parsed.bozo_exception}" if parsed.bozo else "no entry has any text"
+        reason = f"not well-formed: {parsed.bozo_exception}" if parsed.bozo else "no entry has a text or a title"
         raise InputError(f"{source}: no usable entries ({reason})")
-    return docs
+    dropped[NO_TEXT_OR_TITLE] += len(entries) - len(docs)
+    return Reading(docs, dropped)
 
 
 def _newest(entries: list, count: int) -> list:
@@ -338,17 +354,21 @@ def _entry_time(entry) -> datetime | None:
 
 
 def _entry_document(entry, source: str, outlet: str | None, tz: tzinfo) -> Document | None:
+    """The entry as a document; one with a title and no text is kept: its page may have the
+    text, and else it is a headline (aggregators and tickers send only title and link)."""
     contents = [c.get("value", "") for c in entry.get("content", []) if isinstance(c.get("value"), str)]
     html = max(contents, key=len) if contents else entry.get("summary", "")
-    text = html_to_text(html)
-    if not text:
+    text, title = html_to_text(html), html_to_text(entry.get("title", "")) or None
+    if not text and not title:
         return None
     published = _entry_time(entry)
     # feedparser takes a permalink-style guid as the link even when it is no URL at all.
     link = entry.get("link") if is_http_url(entry.get("link") or "") else None
-    return Document(source=source, text=text, title=html_to_text(entry.get("title", "")) or None,
-                    url=link, outlet=outlet, published=published, id=_entry_id(entry, link, source, text),
-                    extracted=True)
+    # An aggregator's entry names the outlet it comes from (RSS <source>, Atom <source><title>).
+    origin = entry.get("source") if isinstance(entry.get("source"), dict) else {}
+    outlet = html_to_text(origin.get("title") or "") or outlet
+    return Document(source=source, text=text, title=title, url=link, outlet=outlet, published=published,
+                    id=_entry_id(entry, link, source, text or title), extracted=True)
 
 
 def _entry_id(entry, link: str | None, source: str, text: str) -> str:
@@ -363,8 +383,12 @@ def _entry_id(entry, link: str | None, source: str, text: str) -> str:
     return "sha1:" + hashlib.sha1(f"{source}\n{text}".encode("utf-8", "replace")).hexdigest()[:16]
 
 
-def _jsonl_documents(text: str, source: str, name: str | None, tz: tzinfo) -> list[Document]:
-    docs = []
+class _NoTextOrTitle(ValueError):
+    """A JSONL line without "text" and without "title"."""
+
+
+def _jsonl_documents(text: str, source: str, name: str | None, tz: tzinfo) -> Reading:
+    docs, dropped = [], Counter()
     # Only "\n" ends a line: JSON strings may hold U+2028 and other line breaks raw.
     for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
@@ -372,20 +396,21 @@ def _jsonl_documents(text: str, source: str, name: str | None, tz: tzinfo) -> li
         try:
             docs.append(_json_document(json.loads(line), source, name, tz))
         except (ValueError, TypeError) as exc:
+            dropped[NO_TEXT_OR_TITLE if isinstance(exc, _NoTextOrTitle) else UNREADABLE] += 1
             log.warning("%s line %d: skipped (%s)", source, number, exc)
     if not docs:
-        raise InputError(f"{source}: no usable articles (each line needs a JSON object with \"text\")")
-    return docs
+        raise InputError(f"{source}: no usable articles (each line needs a JSON object with \"text\" or \"title\")")
+    return Reading(docs, dropped)
 
 
 def _json_document(record: object, source: str, name: str | None, tz: tzinfo) -> Document:
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
-    text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError('"text" is missing or empty')
     fields = {k: record.get(k) if isinstance(record.get(k), str) else None
-              for k in ("id", "title", "url", "outlet", "published", "language")}
+              for k in ("id", "text", "title", "url", "outlet", "published", "language")}
+    text = fields["text"] or ""
+    if not text.strip() and not (fields["title"] or "").strip():
+        raise _NoTextOrTitle('"text" and "title" are both missing or empty (one is needed)')
     return Document(source=source, text=text, title=fields["title"], url=fields["url"],
                     outlet=fields["outlet"] or name, published=parse_date(fields["published"], tz),
                     language=fields["language"], id=fields["id"], extracted=True)

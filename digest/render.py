@@ -174,6 +174,18 @@ def sentence_chips(story: Story, sentence: SummarySentence) -> list[tuple[str, s
     return chips
 
 
+def headline_items(story: Story) -> tuple[SummarySentence, ...]:
+    """What a story without a summary shows instead (a story of headline-only articles):
+    each distinct headline, credited like a summary sentence to every outlet that ran it."""
+    if story.summary:
+        return ()
+    found: dict[str, list] = {}
+    for article in story.articles:
+        found.setdefault(" ".join(article.title.split()).casefold(), []).append(article)
+    return tuple(SummarySentence(same[0].title, tuple(dict.fromkeys(a.outlet for a in same)),
+                                 tuple(a.id for a in same)) for same in found.values())
+
+
 def sentence_language(story: Story, sentence: SummarySentence) -> str:
     """The language of the article the sentence comes from (a story may mix languages)."""
     return next((a.language for a in story.articles if a.id in sentence.article_ids and a.language),
@@ -262,7 +274,8 @@ def environment() -> jinja2.Environment:
     )
     env.globals.update(safe_href=safe_href, chips=sentence_chips, direction=text_direction, dir_of=text_direction_of,
                        count=count, latest=latest_article, coverage=coverage, copied_from=copied_from,
-                       sentence_language=sentence_language, source_label=source_label, day=day_label)
+                       sentence_language=sentence_language, source_label=source_label, day=day_label,
+                       headlines=headline_items)
     return env
 
 

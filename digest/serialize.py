@@ -21,7 +21,7 @@ def aware(moment: datetime) -> datetime:
 def _article_dict(article: Article) -> dict[str, Any]:
     published = aware(article.published).isoformat() if article.published else None
     return {"id": article.id, "title": article.title, "url": article.url, "outlet": article.outlet,
-            "published": published, "language": article.language}
+            "published": published, "language": article.language, "headline_only": article.headline_only}
 
 
 def _story_dict(story: Story) -> dict[str, Any]:
@@ -36,7 +36,8 @@ def _story_dict(story: Story) -> dict[str, Any]:
 
 
 def _source_dict(source: SourceReport) -> dict[str, Any]:
-    return {"name": source.name, "status": source.status, "articles": source.articles, "error": source.error}
+    return {"name": source.name, "status": source.status, "articles": source.articles, "error": source.error,
+            "dropped": dict(source.dropped)}
 
 
 def briefing_to_dict(briefing: Briefing) -> dict[str, Any]:
@@ -55,7 +56,8 @@ def story_from_json(text: str) -> Story:
     data = json.loads(text)
     articles = tuple(
         Article(id=a["id"], title=a["title"], text="", outlet=a["outlet"], language=a["language"],
-                source=a["outlet"], url=a["url"], published=datetime.fromisoformat(a["published"]) if a["published"] else None)
+                source=a["outlet"], url=a["url"], published=datetime.fromisoformat(a["published"]) if a["published"] else None,
+                headline_only=bool(a.get("headline_only")))
         for a in data["articles"]
     )
     summary = tuple(SummarySentence(s["text"], tuple(s["outlets"]), tuple(s["article_ids"])) for s in data["summary"])

@@ -10,18 +10,32 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urldefrag
 
 from courlan import normalize_url
 
 from .features import Features
 from .models import Article
 
-MIGRATIONS: tuple[str, ...] = (
+def _rekey_urls(db: sqlite3.Connection) -> None:
+    """Migration 5: url_key() keeps a URL's query parameters but the tracking ones (it
+    kept only a few before, so "story.xhtml?story_id=1" and "?story_id=2" were one key)."""
+    rows = db.execute("SELECT id, url FROM articles WHERE url IS NOT NULL").fetchall()
+    db.execute("UPDATE articles SET url_key = NULL")
+    seen: set[str] = set()
+    for article_id, url in rows:
+        key = url_key(url)
+        if key not in seen:  # keys unique: the first article with it keeps it
+            seen.add(key)
+            db.execute("UPDATE articles SET url_key = ? WHERE id = ?", (key, article_id))
+
+
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     """
     CREATE TABLE feeds (
         name TEXT PRIMARY KEY, url TEXT NOT NULL, etag TEXT, last_modified TEXT,
@@ -68,6 +82,11 @@ MIGRATIONS: tuple[str, ...] = (
         features TEXT NOT NULL
     );
     """,
+    # 4: articles known only by their headline (digest.models.Article.headline_only).
+    """
+    ALTER TABLE articles ADD COLUMN headline_only INTEGER NOT NULL DEFAULT 0;
+    """,
+    _rekey_urls,
 )
 
 
@@ -86,7 +105,9 @@ def url_key(url: str | None) -> str | None:
     if not url:
         return None
     try:
-        return normalize_url(url, strict=True)
+        # Not strict: strict drops every query parameter but a few, and so makes one article
+        # of "story.xhtml?story_id=1" and "?story_id=2"; tracking parameters go either way.
+        return urldefrag(normalize_url(url, strict=False)).url
     except ValueError:
         return url
 
@@ -95,6 +116,12 @@ def content_hash(text: str) -> str:
     """Of the text with its runs of whitespace made one space (str.split's whitespace is
     re's \\s: the same hashes as stored by earlier versions), lowercased."""
     return hashlib.sha1(" ".join(text.split()).lower().encode()).hexdigest()
+
+
+def article_hash(article: Article) -> str:
+    """content_hash() of the text, or of the headline for a headline-only article (marked,
+    so that it never equals a text's)."""
+    return content_hash(f"headline:\n{article.title}" if article.headline_only else article.text)
 
 
 def sqlite_path(database: str) -> str:
@@ -135,8 +162,11 @@ class Store:
             raise StoreError(f"database schema {version} is newer than this digest ({len(MIGRATIONS)}); upgrade digest")
         for number, script in enumerate(MIGRATIONS[version:], version + 1):
             with self.transaction():
-                for statement in filter(str.strip, script.split(";")):
-                    self.db.execute(statement)
+                if callable(script):
+                    script(self.db)
+                else:
+                    for statement in filter(str.strip, script.split(";")):
+                        self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number}")
 
     @contextmanager
@@ -172,8 +202,9 @@ class Store:
     # --- articles ------------------------------------------------------------------------
 
     def add_article(self, article: Article) -> str | None:
-        """Store a new article; None when it is already stored (same URL, or same text and outlet)."""
-        key, digest = url_key(article.url), content_hash(article.text)
+        """Store a new article; None when it is already stored (same URL, or same text and
+        outlet; for a headline-only article, the same headline and outlet)."""
+        key, digest = url_key(article.url), article_hash(article)
         existing = self.db.execute(
             "SELECT id FROM articles WHERE id = ? OR url_key = ? OR (content_hash = ? AND outlet = ?)",
             (article.id, key, digest, article.outlet),
@@ -182,11 +213,16 @@ class Store:
             return None
         self.db.execute(
             """INSERT INTO articles (id, url_key, content_hash, title, text, outlet, language, source,
-                                     url, published, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                     url, published, first_seen, headline_only)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (article.id, key, digest, article.title, article.text, article.outlet, article.language,
-             article.source, article.url, _iso(article.published), _now()),
+             article.source, article.url, _iso(article.published), _now(), int(article.headline_only)),
         )
         return article.id
+
+    def known(self, article_ids: Iterable[str]) -> set[str]:
+        """Those of `article_ids` that are stored."""
+        return _known(self.db, article_ids, ())
 
     def features(self, article_ids: Iterable[str], fingerprint: str) -> dict[str, Features]:
         """Stored features of these articles made with `fingerprint` (others must be redone)."""
@@ -359,5 +395,5 @@ def _article(row: sqlite3.Row) -> Article:
     published = datetime.fromisoformat(row["published"]) if row["published"] else None
     return Article(
         id=row["id"], title=row["title"], text=row["text"], outlet=row["outlet"], language=row["language"],
-        source=row["source"], url=row["url"], published=published,
+        source=row["source"], url=row["url"], published=published, headline_only=bool(row["headline_only"]),
     )

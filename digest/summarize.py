@@ -26,7 +26,8 @@ import numpy
 import yaml
 from scipy import sparse
 
-from .clean import TERMINAL, any_of
+from .boilerplate import any_of
+from .clean import TERMINAL
 from .language import Language, get_language
 from .models import Article, SummarySentence
 from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, term_matrix
@@ -270,7 +271,7 @@ def choose_headline(articles: Sequence[Article]) -> str:
     lang = get_language(story_language(articles))
     centroid: Counter = Counter()
     for article in articles:
-        centroid.update(terms(article.text, lang))
+        centroid.update(terms(article.text or article.title, lang))
     centroid_norm = norm(centroid)
 
     def rating(article: Article) -> float:

@@ -9,7 +9,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.clean import _boilerplate, _rules, _top_level_bar, clean_text, normalize
+from digest.boilerplate import boilerplate as _boilerplate, rules as _rules, top_level_bar as _top_level_bar
+from digest.clean import clean_text, normalize
 from digest.language import get_language
 from digest.summarize import _patterns as summary_patterns
 

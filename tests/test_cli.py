@@ -46,7 +46,7 @@ def test_every_summary_sentence_is_verbatim_in_each_credited_article(seed_brief,
     _, out = seed_brief
     (story,) = json.loads((out / "briefing.json").read_text("utf-8"))["stories"]
     specs = [InputSpec(str(p), "VOA Indonesia" if i == 1 else None) for i, p in enumerate(seed_paths)]
-    articles = {a.id: a for spec in specs for a in [to_article(read_input(spec)[0])]}
+    articles = {a.id: a for spec in specs for a in [to_article(read_input(spec).documents[0])]}
     assert {a["id"] for a in story["articles"]} == set(articles)
     lang = get_language("id")
 
@@ -144,7 +144,7 @@ def _seed_records(seed_paths):
     from digest.readers import InputSpec, read_input
 
     names = ["Digo.id", "VOA Indonesia", "virprom.com", "IDN Times", "Berita Satu"]
-    return [(name, read_input(InputSpec(str(p)))[0].text) for name, p in zip(names, seed_paths)]
+    return [(name, read_input(InputSpec(str(p))).documents[0].text) for name, p in zip(names, seed_paths)]
 
 
 def test_story_from_jsonl_matches_the_story_from_text_files(tmp_path, seed_paths):

@@ -110,7 +110,7 @@ def test_name_keys_meet_across_scripts():
 
 
 def test_the_seed_articles_are_one_story(seed_paths):
-    articles = [to_article(doc) for path in seed_paths for doc in read_input(InputSpec(str(path)))]
+    articles = [to_article(doc) for path in seed_paths for doc in read_input(InputSpec(str(path))).documents]
     result = cluster([a for a in articles if a is not None])
     assert len(result) == 1 and len(result[0].articles) == len(seed_paths)
 

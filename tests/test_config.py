@@ -79,7 +79,7 @@ def test_every_demo_source_reads_into_documents():
     for feed in config.feeds:
         path = Path(feed.url)
         kinds.add("folder" + "".join(sorted({p.suffix for p in path.iterdir()})) if path.is_dir() else path.suffix)
-        documents = read_input(InputSpec(feed.url, name=feed.name), config.zone)
+        documents = read_input(InputSpec(feed.url, name=feed.name), config.zone).documents
         assert documents, feed.name
         articles += [to_article(doc, config.zone) for doc in documents]
     assert {".xml", ".atom", ".jsonl", "folder.html", "folder.txt"} <= kinds

@@ -124,8 +124,8 @@ def cases(base: str) -> list[Case]:
              Route(headers=rss_type, body=corpus("malformed.xml", base))),
         Case("HTML Menyamar", "HTML served as a feed",
              Route(headers=rss_type, body=corpus("html_as_feed.html", base)), "not a usable feed"),
-        Case("Kosong", "empty articles",
-             Route(headers=rss_type, body=corpus("empty.xml", base)), "no entry has any text"),
+        Case("Kosong", "empty articles: headlines only",
+             Route(headers=rss_type, body=corpus("empty.xml", base))),
         # the network
         Case("Raksasa", "a 50 MB body (declared)",
              Route(headers={**rss_type, "Content-Length": str(50 * MB)}, body=[fifty] * 50), "larger than 1000000"),
@@ -481,6 +481,14 @@ def by_source(run: Run, name: str) -> list[dict]:
     return [dict(r) for r in rows]
 
 
+def test_entries_without_text_are_headlines_and_one_without_either_is_counted_as_dropped(run_a):
+    assert_healthy(run_a)
+    rows = by_source(run_a, "Kosong")
+    assert sorted(r["title"] for r in rows) == ["Gambar saja", "Skrip saja", "Spasi saja", "Tag saja", "Tanpa isi"]
+    assert all(r["headline_only"] == 1 and r["text"] == "" for r in rows)  # no script, no image address
+    assert run_a.source("Kosong")["dropped"] == {"no text or title": 1}  # the empty <item/>
+
+
 def test_recoverable_malformed_xml_gives_its_entries_with_a_warning(run_a):
     assert_healthy(run_a)
     (article,) = by_source(run_a, "Rusak")
@@ -581,7 +589,7 @@ def test_a_hostile_page_gives_text_only(run_a):
 
 def test_every_case_has_a_test():
     tested = set(FAILING) | {"Rusak", "Kabar Kode", "Señal", "Halaman Latin", "Halaman UTF", "Tanggal Aneh",
-                             "Guid Ganda", "Skrip", "Tautan", "Suar", "Bidi", "Kata Panjang", "Halaman Skrip"}
+                             "Guid Ganda", "Skrip", "Tautan", "Suar", "Bidi", "Kata Panjang", "Halaman Skrip", "Kosong"}
     assert tested == set(CASE_NAMES)
     files = {p.name for p in HOSTILE.iterdir() if p.is_file() and p.suffix != ".py"} - {"README.md"}
     used = set(re.findall(r'corpus\("([^"]+)"', Path(__file__).read_text("utf-8")))
@@ -618,6 +626,7 @@ def test_ten_thousand_entries_are_capped_to_the_newest_500(tmp_path_factory):
     assert_healthy(run)
     source = run.source("Sepuluh Ribu")
     assert source["status"] == "ok" and source["articles"] == MAX_ENTRIES == 500
+    assert source["dropped"] == {"over the entry limit": 9500}
     assert "10000 entries; only the newest 500 are read" in run.stderr
     titles = {a["title"] for a in by_source(run, "Sepuluh Ribu")}
     assert "Jalan desa 0 rusak" in titles and "Jalan desa 499 rusak" in titles

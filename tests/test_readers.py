@@ -39,7 +39,7 @@ EN_CHROME = ["Sign In", "Register", "Breakingviews", "Investigations", "Read Nex
 
 
 def read(target: str | Path, name: str | None = None, **kwargs) -> list:
-    return read_input(InputSpec(str(target), name), **kwargs)
+    return read_input(InputSpec(str(target), name), **kwargs).documents
 
 
 def read_one(target: str | Path, name: str | None = None, **kwargs):
@@ -115,7 +115,7 @@ def test_named_text_file_gets_the_outlet(seed_paths: list[Path]) -> None:
 
 
 def test_parse_then_read_a_named_seed(seed_paths: list[Path]) -> None:
-    (doc,) = read_input(InputSpec.parse(f"Digo={seed_paths[0]}"))
+    (doc,) = read_input(InputSpec.parse(f"Digo={seed_paths[0]}")).documents
     assert doc.outlet == "Digo"
     assert doc.text.startswith("Misi Putin Satukan Aliansi")
 
@@ -254,7 +254,8 @@ def test_named_feed_overrides_the_feed_title() -> None:
 def test_jsonl_gives_good_lines_and_warns_about_bad_ones(caplog: pytest.LogCaptureFixture) -> None:
     path = DATA / "articles.jsonl"
     with caplog.at_level(logging.WARNING, logger="digest.readers"):
-        bi, whoosh, surabaya = read(path, tz=WIB)
+        reading = read_input(InputSpec(str(path)), tz=WIB)
+    bi, whoosh, headline, surabaya = reading.documents
     assert bi.id == "antara-2024-0712-001"
     assert bi.title == "BI Tahan Suku Bunga Acuan di Level 6,25 Persen"
     assert bi.url == "http://example.invalid/ekonomi/bi-tahan-suku-bunga"
@@ -265,16 +266,29 @@ def test_jsonl_gives_good_lines_and_warns_about_bad_ones(caplog: pytest.LogCaptu
     assert whoosh.published == datetime(2024, 7, 16, tzinfo=WIB)  # a bare date gets the run's zone
     assert surabaya.text.startswith("Pemerintah Kota Surabaya membuka pendaftaran")
     assert (surabaya.title, surabaya.url, surabaya.outlet, surabaya.published) == (None, None, None, None)
-    assert all(d.extracted and d.source == str(path) for d in (bi, whoosh, surabaya))
+    assert all(d.extracted and d.source == str(path) for d in (bi, whoosh, headline, surabaya))
+    # a title without text is a headline: kept, for cleaning to make a headline-only article
+    assert (headline.id, headline.title, headline.text.strip()) == ("kosong-1", "Artikel tanpa isi", "")
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 2
+    assert len(warnings) == 1
     assert str(path) in warnings[0] and "line 3" in warnings[0]  # malformed JSON
-    assert str(path) in warnings[1] and "line 4" in warnings[1] and '"text"' in warnings[1]  # empty text
+    assert reading.dropped == {"unreadable": 1}
+
+
+def test_jsonl_lines_without_text_or_title_are_counted_as_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "ekspor.jsonl"
+    path.write_text('{"title": "Banjir rendam Demak", "url": "https://example.org/banjir-demak"}\n'
+                    '{"id": "a", "text": "  ", "title": ""}\n{"text": "Hujan turun sepanjang hari di Demak."}\n'
+                    '[1, 2]\n', encoding="utf-8")
+    reading = read_input(InputSpec(str(path)))
+    assert [(d.title, d.text) for d in reading.documents] == [("Banjir rendam Demak", ""),
+                                                              (None, "Hujan turun sepanjang hari di Demak.")]
+    assert reading.dropped == {"no text or title": 1, "unreadable": 1}
 
 
 def test_named_jsonl_fills_missing_outlets() -> None:
     docs = read(DATA / "articles.jsonl", "Export")
-    assert [d.outlet for d in docs][1:] == ["Export", "Export"]
+    assert [d.outlet for d in docs][1:] == ["Export", "Detik", "Export"]
 
 
 def test_named_jsonl_keeps_each_articles_own_outlet() -> None:
@@ -304,12 +318,12 @@ def test_folder_reads_every_supported_file_and_skips_hidden_ones(tmp_path: Path,
     shutil.copy(seed_paths[2], tmp_path / ".cache" / "old.txt")  # inside a hidden folder
     (tmp_path / "README.md").write_text("# not an input\n", encoding="utf-8")
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
-    docs = read_input(InputSpec(str(tmp_path), "Arsip"), tz=WIB)
+    docs = read_input(InputSpec(str(tmp_path), "Arsip"), tz=WIB).documents
     sources = [Path(d.source).relative_to(tmp_path).as_posix() for d in docs]
     assert sources == ["a.txt", "pages/harbour.atom", "pages/harbour.atom", "pages/reuters.htm",
-                       "z.jsonl", "z.jsonl", "z.jsonl"]
+                       "z.jsonl", "z.jsonl", "z.jsonl", "z.jsonl"]
     # the folder's name is the outlet, except where an article names its own (JSONL "outlet")
-    assert [d.outlet for d in docs] == ["Arsip"] * 4 + ["Antara", "Arsip", "Arsip"]
+    assert [d.outlet for d in docs] == ["Arsip"] * 4 + ["Antara", "Arsip", "Detik", "Arsip"]
     assert docs[0].text == seed_paths[0].read_text(encoding="utf-8")
 
 
@@ -340,7 +354,7 @@ BAD_FILES = {
     "spasi.txt": (b" \n\n\t \r\n", "empty"),
     "kosong.html": (b"", "no article text"),
     "kosong.jsonl": (b"", "no usable articles"),
-    "semua-rusak.jsonl": (b'{"title": "tanpa isi"}\n[1, 2]\nbukan json\n', "no usable articles"),
+    "semua-rusak.jsonl": (b'{"id": "tanpa-isi", "text": " "}\n[1, 2]\nbukan json\n', "no usable articles"),
     "kosong.xml": (b"", "not a usable feed"),
     "bukan-feed.xml": (b'<?xml version="1.0"?><catalog><book id="1">Laskar Pelangi</book></catalog>',
                        "not a usable feed"),
@@ -370,7 +384,7 @@ def test_missing_file_is_an_input_error_naming_it(tmp_path: Path) -> None:
 def test_missing_named_file_is_an_input_error_naming_the_path(tmp_path: Path) -> None:
     path = tmp_path / "hilang.html"
     with pytest.raises(InputError) as info:
-        read_input(InputSpec.parse(f"Kompas={path}"))
+        read_input(InputSpec.parse(f"Kompas={path}")).documents
     assert str(path) in str(info.value)
 
 
@@ -439,7 +453,7 @@ def test_page_served_as_xhtml_is_an_article(http_server) -> None:
 
 
 def test_named_url_gets_the_outlet(http_server) -> None:
-    (doc,) = read_input(InputSpec.parse(f"Reuters Asia={http_server.url}/pages/en_article.html"), limits=FAST)
+    (doc,) = read_input(InputSpec.parse(f"Reuters Asia={http_server.url}/pages/en_article.html"), limits=FAST).documents
     assert doc.outlet == "Reuters Asia"
 
 
@@ -545,7 +559,7 @@ def test_plain_text_entities_expand_without_limit_in_feedparser_alone() -> None:
                     "<item><title>x</title><description>" + "&a;" * 1000 + "</description></item>")
     assert len(feedparser.parse(data).entries[0].description) >= 10_000_000 > 500 * len(data)
     with pytest.raises(InputError, match="refused: the XML declares an entity"):
-        read_bytes(data, "feed", "bom.xml")
+        read_bytes(data, "feed", "bom.xml").documents
 
 
 @pytest.mark.parametrize("prolog", [
@@ -560,7 +574,7 @@ def test_plain_text_entities_expand_without_limit_in_feedparser_alone() -> None:
 def test_entity_declarations_that_could_expand_or_fetch_are_refused(prolog: str) -> None:
     data = rss_with(prolog, f"<item><title>x</title><description><![CDATA[{BODY}]]></description></item>")
     with pytest.raises(InputError, match="refused"):
-        read_bytes(data, "feed", "jahat.xml")
+        read_bytes(data, "feed", "jahat.xml").documents
 
 
 def test_entities_are_refused_in_any_encoding_and_when_malformed() -> None:
@@ -578,7 +592,7 @@ def test_harmless_entity_declarations_still_work() -> None:
     data = rss_with('<!DOCTYPE rss [\n<!ENTITY nbsp "&#160;">\n<!ENTITY mdash "&#8212;">\n<!ENTITY c "(c)">\n]>\n',
                     f"<item><title>Banjir&nbsp;rob &mdash; Semarang &c;</title>"
                     f"<description><![CDATA[{BODY}]]></description></item>")
-    (doc,) = read_bytes(data, "feed", "ramah.xml")
+    (doc,) = read_bytes(data, "feed", "ramah.xml").documents
     assert doc.title == "Banjir rob — Semarang (c)"  # a title is one line of single spaces
 
 
@@ -586,7 +600,7 @@ def test_a_doctype_without_entities_is_fine() -> None:
     data = rss_with('<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
                     '"http://my.netscape.com/publish/formats/rss-0.91.dtd">\n',
                     f"<item><title>Lama</title><description><![CDATA[{BODY}]]></description></item>")
-    assert [d.title for d in read_bytes(data, "feed", "lama.xml")] == ["Lama"]
+    assert [d.title for d in read_bytes(data, "feed", "lama.xml").documents] == ["Lama"]
 
 
 def test_at_most_max_entries_are_read_and_they_are_the_newest(caplog) -> None:
@@ -596,7 +610,7 @@ def test_at_most_max_entries_are_read_and_they_are_the_newest(caplog) -> None:
         f"<item><title>Kabar {age}</title><guid>g{age}</guid>"
         f"<pubDate>{(start - timedelta(hours=age)).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
         f"<description>Warga kampung {age} melaporkan banjir.</description></item>" for age in order)
-    docs = read_bytes(rss_with("", items), "feed", "besar.xml")
+    docs = read_bytes(rss_with("", items), "feed", "besar.xml").documents
     assert MAX_ENTRIES == 500 and len(docs) == 500
     assert {d.title for d in docs} == {f"Kabar {age}" for age in range(500)}
     assert [d.title for d in docs] == [f"Kabar {age}" for age in order if age < 500]  # feed order kept
@@ -608,7 +622,7 @@ def test_impossible_dates_become_none_and_never_raise() -> None:
              "Fri, 31 Dec 2999 23:59:59 GMT", "Mon, 31 Feb 2024 08:00:00 GMT", "1969-07-20T20:17:00Z"]
     items = "".join(f"<item><title>T{i}</title><pubDate>{d}</pubDate><description>Teks nomor {i}.</description></item>"
                     for i, d in enumerate(dates))
-    docs = read_bytes(rss_with("", items), "feed", "tanggal.xml")
+    docs = read_bytes(rss_with("", items), "feed", "tanggal.xml").documents
     assert [d.published for d in docs] == [None] * len(dates)
 
 
@@ -624,8 +638,8 @@ def test_guids_that_are_not_urls_are_qualified_by_their_feed() -> None:
              f"<item><title>B</title><guid>https://x.example/a/1</guid><description>Teks B di sini.</description></item>"
              f"<item><title>C</title><guid>tag:x.example,2024:c</guid><description>Teks C di sini.</description></item>"
              f"<item><title>D</title><description>Teks D tanpa guid.</description></item>")
-    one = read_bytes(rss_with("", items), "feed", "satu.xml")
-    two = read_bytes(rss_with("", items), "feed", "dua.xml")
+    one = read_bytes(rss_with("", items), "feed", "satu.xml").documents
+    two = read_bytes(rss_with("", items), "feed", "dua.xml").documents
     assert [d.id for d in one] == ["satu.xml#123", "https://x.example/a/1", "tag:x.example,2024:c", one[3].id]
     assert one[3].id.startswith("sha1:") and one[3].id != two[3].id  # the same text in two feeds
     assert one[0].id != two[0].id  # "123" in two feeds is two articles
@@ -702,7 +716,7 @@ def test_a_page_claiming_a_javascript_address_keeps_the_fetched_one(http_server)
 def test_text_that_is_only_control_characters_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "x.txt"
     path.write_text("\x01\x02 \u202e \x07\n", "utf-8")
-    with pytest.raises(InputError, match="no text left"):
+    with pytest.raises(InputError, match="no text or title left"):
         read(path)
 
 

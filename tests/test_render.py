@@ -592,13 +592,15 @@ def test_json_matches_the_interface_schema_exactly() -> None:
                           "independent_reports", "language", "change"}
     assert set(story["summary"][0]) == {"text", "outlets", "article_ids"}
     assert story["summary"][0]["outlets"] == ["Antara", "Kompas"]
-    assert set(story["articles"][0]) == {"id", "title", "url", "outlet", "published", "language", "copy_of"}
+    assert set(story["articles"][0]) == {"id", "title", "url", "outlet", "published", "language", "headline_only",
+                                         "copy_of"}
+    assert story["articles"][0]["headline_only"] is False
     assert story["articles"][0]["published"] == "2024-06-20T10:55:00+00:00"
     assert story["articles"][2]["published"] is None
     assert story["outlets"] == ["Antara", "Kompas", "Tempo"]
     assert data["stories"][1]["articles"][0]["published"] == "2024-06-19T09:30:00+00:00"  # naive taken as UTC
     assert data["sources"][2] == {"name": "Reuters", "status": "failed", "articles": 0,
-                                  "error": "HTTP 503 <Service Unavailable> & retry"}
+                                  "error": "HTTP 503 <Service Unavailable> & retry", "dropped": {}}
 
 
 def test_json_round_trips_text_verbatim() -> None:

@@ -103,7 +103,7 @@ def test_a_rerun_cleans_nothing_it_stored_before_and_reports_every_stage(tmp_pat
     # Memory is read at most every 10 ms, yet every stage, however short, has its figure.
     assert all(cost.peak > 0 and cost.peak_all >= cost.peak for cost in first.costs.values())
     # Documents with an id or URL are known without cleaning them; plain text files are not.
-    anonymous = [d for f in config.feeds for d in read_input(InputSpec(str(f.url), f.name)) if not (d.id or d.url)]
+    anonymous = [d for f in config.feeds for d in read_input(InputSpec(str(f.url), f.name)).documents if not (d.id or d.url)]
     assert 0 < len(cleaned) == len(anonymous) < first_cleaned
     db = sqlite3.connect(config.database)
     assert db.execute("SELECT COUNT(*) FROM article_features").fetchone()[0] == 21  # made once each

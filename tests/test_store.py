@@ -55,6 +55,28 @@ def test_tracking_parameters_do_not_make_a_new_article(store):
     assert store.add_article(make("b", "https://www.antaranews.com/berita/1")) is None
 
 
+def test_query_parameters_that_name_the_article_keep_articles_apart(store):
+    assert store.add_article(make("a", "http://www.toptechnews.com/story.xhtml?story_id=023002KGSYG0")) == "a"
+    assert store.add_article(make("b", "http://www.toptechnews.com/story.xhtml?story_id=99&utm_source=x",
+                                  text="Berita lain.")) == "b"
+
+
+def test_an_older_database_gets_its_url_keys_and_headline_column_on_opening(tmp_path):
+    path = tmp_path / "digest.db"
+    with sqlite3.connect(path) as db:
+        for script in MIGRATIONS[:3]:
+            db.executescript(script)
+        db.execute("PRAGMA user_version = 3")
+        db.execute("INSERT INTO articles (id, url_key, content_hash, title, text, outlet, language, source, url, "
+                   "first_seen) VALUES ('a', 'http://x.org/story.xhtml', 'h', 't', 'x', 'o', 'en', 's', "
+                   "'http://x.org/story.xhtml?story_id=1&utm_medium=rss', '2024-06-20')")
+    with Store(path) as store:
+        (article,) = store.articles_seen_since(None)
+        assert not article.headline_only
+        assert store.add_article(make("b", "http://x.org/story.xhtml?story_id=2", text="Berita lain.")) == "b"
+        assert store.add_article(make("c", "http://x.org/story.xhtml?story_id=1")) is None
+
+
 def test_the_same_text_from_the_same_outlet_is_stored_once_but_another_outlet_keeps_its_copy(store):
     assert store.add_article(make("a", text="Teks kawat yang sama.")) == "a"
     assert store.add_article(make("b", text="Teks  kawat yang SAMA.")) is None  # same outlet

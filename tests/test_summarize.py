@@ -35,7 +35,7 @@ def article(ident: str, outlet: str, paragraphs: list[str], day: int = 20, title
 
 @pytest.fixture(scope="module")
 def seed_articles(seed_paths):
-    return [to_article(doc) for path in seed_paths for doc in read_input(InputSpec(str(path)))]
+    return [to_article(doc) for path in seed_paths for doc in read_input(InputSpec(str(path))).documents]
 
 
 def test_a_sentence_carried_by_three_outlets_with_small_differences_credits_all_three():

@@ -108,7 +108,7 @@ def test_processes_reading_and_cleaning_a_share_skip_what_the_store_has(tmp_path
     again = read_and_clean(sources, {}, config.zone, config.fetch.limits(), 4, config.database, FEATURES)
     # Only documents with neither id nor URL (plain text files) are cleaned again: the store
     # knows the others by id or URL, read in each process from a connection of its own.
-    anonymous = {f.name for f in config.feeds if any(not (d.id or d.url) for d in read_input(InputSpec(str(f.url), f.name)))}
+    anonymous = {f.name for f in config.feeds if any(not (d.id or d.url) for d in read_input(InputSpec(str(f.url), f.name)).documents)}
     assert {source.report.name for _, source in again if source.articles} == anonymous != set()
     assert sum(source.report.articles for _, source in again) == first.new_articles
     assert all(result.documents == () for result, _ in again)  # they stayed in their process
