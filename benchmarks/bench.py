@@ -105,12 +105,14 @@ def measure(size: int, feeds: int, sumy: bool, seed: int) -> dict:
 
     with tempfile.TemporaryDirectory(prefix=f"digest-bench-{size}-") as tmp:
         folder = Path(tmp)
-        config = corpus.write(corpus.generate(size, feeds, SHARED, seed), feeds, folder)
+        items = corpus.generate(size, feeds, SHARED, seed)
+        config = corpus.write(items, feeds, folder)
         out = folder / "report.json"
         command = [sys.executable, __file__, "--child", str(config), str(folder / "labels.json"), str(out)]
         subprocess.run(command + (["--sumy"] if sumy else []), check=True)
         report = json.loads(out.read_text("utf-8"))
     report["size"] = size
+    report["words"] = corpus.words_per_article(items, feeds)
     print(f"{size:>6} articles: {report['total']['wall']:.1f} s, peak {report['total']['peak_all'] / 2**20:.0f} MiB",
           file=sys.stderr, flush=True)
     return report
@@ -156,15 +158,20 @@ def markdown(reports: list[dict], fetch: dict | None) -> str:
              "process, and of the main process and its worker processes together at one moment (sampled",
              "every 0.1 s). With several runs per size (--repeat), a row is the run of median wall time,",
              "with the range of all runs' wall times in brackets.", "",
-             "| articles | wall s | CPU s | peak MiB | with workers MiB | × time of previous size | re-run, nothing new (s) | B-cubed F1 |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| articles | words per article, mean (median) | wall s | CPU s | peak MiB | with workers MiB | × time of previous size | re-run, nothing new (s) | B-cubed F1 |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     previous = None
     for r in reports:
         ratio = f"{r['total']['wall'] / previous:.2f}" if previous else "–"
         spread = f" ({r['walls'][0]:.1f}–{r['walls'][-1]:.1f})" if len(r.get("walls", [])) > 1 else ""
-        lines.append(f"| {r['size']:,} | {r['total']['wall']:.1f}{spread} | {r['total']['cpu']:.1f} | "
+        mean, median = r["words"]["all"]
+        lines.append(f"| {r['size']:,} | {mean:.0f} ({median:.0f}) | {r['total']['wall']:.1f}{spread} | {r['total']['cpu']:.1f} | "
                      f"{r['total']['peak'] / 2**20:.0f} | {r['total']['peak_all'] / 2**20:.0f} | {ratio} | {r['rerun']['wall']:.1f} | {r['bcubed'][2]:.3f} |")
         previous = r["total"]["wall"]
+    lines += ["", "Words per article by language, mean (median): the lengths of the real articles of "
+              "../shared/eval in that language (benchmarks/corpus.py), the same at every size:", "",
+              *(f"- {r['size']:,} articles: " + ", ".join(f"{code} {mean:.0f} ({median:.0f})" for code, (mean, median)
+                                                        in r["words"].items() if code != "all") for r in reports)]
     for r in reports:
         lines += ["", f"### {r['size']:,} articles, by stage (main process; workers read and clean a share "
                   "meanwhile, and find the copies while it clusters)", "", *_stage_table(r)]

@@ -8,6 +8,9 @@ English and six more languages): real vocabulary, word frequencies and sentence 
 new sentences. Each story also gets names of its own, as real stories do. Each article is
 an outlet's version of its story: the lead, most of the rest in order, a sentence of its own,
 the outlet's debris ("Baca juga", "Editor:"), sometimes a wire copy of another outlet's text.
+Each version is as long as a real article of its language (see draws()): when the story's
+sentences run short, the outlet goes on in sentences of its own about the story (naming its
+names).
 Story sizes are heavy-tailed (most stories have one to a few articles; the first has 100,
 so the summarizer meets a big story), dates fall in the 40 hours before the corpus is made,
 and every outlet is a saved RSS 2.0 feed with full text in content:encoded.
@@ -21,6 +24,8 @@ from __future__ import annotations
 import json
 import random
 import re
+import statistics
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -111,16 +116,16 @@ def _names(rng: random.Random) -> list[str]:
     return ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize() for _ in range(3)]
 
 
-def _story_sentences(pool: Pool, rng: random.Random) -> list[str]:
+def _story_sentences(pool: Pool, names: list[str], rng: random.Random) -> list[str]:
     """A story's sentences, each naming one or two of the story's own names."""
-    names = _names(rng)
-    sentences = []
-    for _ in range(rng.randint(12, 30)):
-        words = pool.sentence(rng).split()
-        for _ in range(rng.randint(1, 2)):
-            words.insert(rng.randint(1, len(words) - 1), rng.choice(names))
-        sentences.append(" ".join(words))
-    return sentences
+    return [_named_sentence(pool, names, rng) for _ in range(rng.randint(12, 30))]
+
+
+def _named_sentence(pool: Pool, names: list[str], rng: random.Random) -> str:
+    words = pool.sentence(rng).split()
+    for _ in range(rng.randint(1, 2)):
+        words.insert(rng.randint(1, len(words) - 1), rng.choice(names))
+    return " ".join(words)
 
 
 def _sizes(total: int, rng: random.Random) -> list[int]:
@@ -145,12 +150,14 @@ def _headline(lead: str, rng: random.Random) -> str:
     return " ".join(words[: rng.randint(8, 13)])
 
 
-def _version(story: list[str], pool: Pool, rng: random.Random, outlet: str) -> tuple[str, ...]:
-    """One outlet's text of a story: the lead, most of the rest, its own additions, debris."""
-    kept = [story[0], *(s for s in story[1:] if rng.random() < 0.75)]
-    while len(" ".join(kept).split()) < MIN_WORDS:
-        kept.append(pool.sentence(rng))
-    kept.insert(rng.randint(1, len(kept)), pool.sentence(rng))  # the outlet's own
+def _version(story: list[str], names: list[str], pool: Pool, rng: random.Random, outlet: str,
+             words: int) -> tuple[str, ...]:
+    """One outlet's text of a story of about `words` words: the lead, most of the rest, its
+    own additions, debris."""
+    own = pool.sentence(rng)
+    kept = _to_length([story[0], *(s for s in story[1:] if rng.random() < 0.75)], words - len(own.split()),
+                      lambda: _named_sentence(pool, names, rng))
+    kept.insert(rng.randint(1, len(kept)), own)
     paragraphs, at = [], 0
     while at < len(kept):
         step = rng.randint(1, 3)
@@ -171,25 +178,83 @@ def generate(total: int, feeds: int, shared: Path, seed: int = 1,
     rng = random.Random(f"{seed}:{total}:{feeds}")
     now = now or datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
     languages = pools(shared)
+    lengths = {code: draws(words, seed, code) for code, words in real_lengths(shared).items()}
     by_language = _feeds_by_language(feeds)
     items: list[Item] = []
     for number, size in enumerate(_sizes(total, rng)):
         code = "id" if number == 0 else rng.choices(list(LANGUAGES), weights=list(LANGUAGES.values()))[0]
         pool = languages[code]
-        story = _story_sentences(pool, rng)
+        names = _names(rng)
+        story = _story_sentences(pool, names, rng)
         headline = _headline(story[0], rng)
         start = now - timedelta(hours=rng.uniform(1, 40))
         versions: list[tuple[str, ...]] = []
         for index in range(size):
             feed = rng.choice(by_language[code])
             wire = versions and rng.random() < 0.15  # syndicated: another outlet's text as it is
-            text = rng.choice(versions) if wire else _version(story, pool, rng, outlet_name(feed))
+            text = rng.choice(versions) if wire else _version(story, names, pool, rng, outlet_name(feed),
+                                                                  next(lengths[code]))
             versions.append(text)
             title = headline if rng.random() < 0.6 else _headline(story[0], rng)
             published = min(now, start + timedelta(hours=rng.expovariate(1 / 4)))
             link = f"https://{slug(outlet_name(feed))}.example/{published:%Y/%m/%d}/{number}-{index}"
             items.append(Item(number, feed, title, text, published, link))
     return items
+
+
+# --- article lengths ---------------------------------------------------------------------
+
+# Whose lengths each language's articles take: the eval data's full articles in that language
+# (Multi-News is English web news as scraped, MultiLing's are WikiNews articles).
+LENGTH_SOURCES = {"id": ("indosum_dev_sample/clusters.jsonl", "indosum_dev_large/clusters.jsonl"),
+                  "en": ("multinews_val_sample/clusters.jsonl", "multiling2011/english.clusters.jsonl")}
+LENGTH_SOURCES |= {code: (f"multiling2011/{name}.clusters.jsonl",) for code, name in MULTILING.items() if code != "en"}
+_GOLDEN = (5 ** 0.5 - 1) / 2
+
+
+def real_lengths(shared: Path) -> dict[str, tuple[int, ...]]:
+    """Each language's real article lengths in words, sorted. Texts under MIN_WORDS (news
+    briefs, scraped page debris: 4 % of the Indonesian, 15 % of the English) are left out:
+    as feed entries they would be teasers, whose pages digest would try to fetch."""
+    lengths = {}
+    for code, paths in LENGTH_SOURCES.items():
+        words = (len(d["text"].split()) for path in paths for d in _docs(shared / "eval" / path))
+        lengths[code] = tuple(sorted(n for n in words if n >= MIN_WORDS))
+    return lengths
+
+
+def draws(words: tuple[int, ...], seed: int, language: str) -> Iterator[int]:
+    """Article lengths drawn from a language's real ones (`words`, sorted) in an order that
+    spreads over their whole distribution at once (the golden-ratio sequence, a low-discrepancy
+    one): the first k draws follow the real distribution closely for every k, so every corpus
+    size gets the same lengths in the same order, and the same words per article."""
+    at = random.Random(f"{seed}:lengths:{language}").random()
+    while True:
+        at = (at + _GOLDEN) % 1.0
+        yield words[int(at * len(words))]
+
+
+def words_per_article(items: list[Item], feeds: int) -> dict[str, tuple[float, float]]:
+    """Mean and median words of the articles' text (debris included), of all ("all") and by language."""
+    language = {feed: code for code, numbers in _feeds_by_language(feeds).items() for feed in numbers}
+    counts: dict[str, list[int]] = {"all": []}
+    for item in items:
+        words = sum(len(p.split()) for p in item.paragraphs)
+        counts["all"].append(words)
+        counts.setdefault(language[item.feed], []).append(words)
+    return {code: (statistics.mean(n), statistics.median(n)) for code, n in counts.items()}
+
+
+def _to_length(sentences: list[str], words: int, more: Callable[[], str]) -> list[str]:
+    """The lead and as many of the following sentences as come closest to `words` words;
+    after the given ones, sentences from `more()`."""
+    fitted, count = [sentences[0]], len(sentences[0].split())
+    while True:
+        sentence = sentences[len(fitted)] if len(fitted) < len(sentences) else more()
+        if count + len(sentence.split()) / 2 > words:
+            return fitted
+        fitted.append(sentence)
+        count += len(sentence.split())
 
 
 def outlet_name(feed: int) -> str:

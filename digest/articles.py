@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timezone, tzinfo
 from pathlib import Path
 
+from . import progress
 from .boilerplate import is_headline
 from .clean import clean_text
 from .extract import find_date, outlet_from_url
@@ -108,6 +110,10 @@ def _first_words(text: str, count: int = 12) -> str:
 
 # Fewer new documents than this are cleaned in this process: a worker costs a second to start.
 DOCUMENTS_PER_PROCESS = 500
+# A source's documents are cleaned in pieces of at most this many: pieces, not sources, are
+# shared out among processes, so that one big source (an export) uses every core too; each
+# piece cleaned is counted on the progress display.
+PIECE = 100
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,7 @@ def read_and_clean(sources: Sequence[Source], states: Mapping[str, FeedState], t
         return share_sources(_read_and_clean_share, sources, states, workers, tz, limits, database, weights)
     with stage("read"):
         results = ingest_here(sources, states, workers, tz, limits)
-    # A few big sources (exports): their cleaning is shared out instead.
+    # A few sources, perhaps big ones (exports): their cleaning is shared out instead.
     return list(zip(results, clean_sources(results, tz, _stored(database, results), weights)))
 
 
@@ -140,7 +146,7 @@ def _read_and_clean_share(sources: list[Source], states: Mapping[str, FeedState]
     """read_and_clean() of a share of the sources, in whichever process it runs."""
     with stage("read"):
         results = ingest_here(sources, states, workers, tz, limits)
-    cleaned = clean_share(results, tz, _stored(database, results), weights)
+    cleaned = clean_sources(results, tz, _stored(database, results), weights, here=True)
     return [(replace(result, documents=()), source) for result, source in zip(results, cleaned)]
 
 
@@ -150,27 +156,40 @@ def _stored(database: str | Path, results: Sequence[SourceResult]) -> set[str]:
     return stored_documents(database, [d.id for d in documents if d.id], [d.url for d in documents if d.url])
 
 
-def clean_sources(results: Sequence[SourceResult], tz: tzinfo, known: set[str],
-                  weights: Weights = Weights()) -> list[CleanedSource]:
-    """Every source's new articles (documents whose id or URL is in `known` are skipped)."""
-    fresh = [sum(1 for d in r.documents if not ({d.id, d.url} & known)) for r in results]
-    return spread(clean_share, results, fresh, DOCUMENTS_PER_PROCESS, tz, known, weights)
+def clean_sources(results: Sequence[SourceResult], tz: tzinfo, known: set[str], weights: Weights = Weights(),
+                  here: bool = False) -> list[CleanedSource]:
+    """Every source's new articles (documents whose id or URL is in `known` are skipped),
+    cleaned in pieces shared out among up to one process per core (unless `here`)."""
+    fresh = [[d for d in r.documents if not ({d.id, d.url} & known)] for r in results]
+    pieces = [(i, docs[k:k + PIECE]) for i, docs in enumerate(fresh) for k in range(0, len(docs), PIECE)]
+    progress.add_total("clean", sum(map(len, fresh)))
+    per_process = sys.maxsize if here else DOCUMENTS_PER_PROCESS
+    cleaned = spread(clean_pieces, [docs for _, docs in pieces], [len(docs) for _, docs in pieces], per_process,
+                     tz, weights)
+    outcomes: list[tuple[Cleaning, dict[str, Features]]] = [(Cleaning([], Counter(), []), {}) for _ in results]
+    for (i, _), (cleaning, features) in zip(pieces, cleaned):
+        outcomes[i] = (outcomes[i][0] + cleaning, outcomes[i][1] | features)
+    return [_cleaned_source(result, len(docs), *outcome) for result, docs, outcome in zip(results, fresh, outcomes)]
 
 
-def clean_share(results: list[SourceResult], tz: tzinfo, known: set[str], weights: Weights) -> list[CleanedSource]:
-    """clean_sources() of some sources, in whichever process it runs."""
-    return [_clean_source(result, tz, known, weights) for result in results]
+def clean_pieces(pieces: list[list[Document]], tz: tzinfo,
+                 weights: Weights) -> list[tuple[Cleaning, dict[str, Features]]]:
+    """Each piece's cleaning and its articles' features, in whichever process it runs."""
+    cleaned = []
+    for documents in pieces:
+        cleaning = clean_documents(documents, tz)
+        with stage("features"):
+            cleaned.append((cleaning, {a.id: article_features(a, weights) for a in cleaning.articles}))
+        progress.advance("clean", len(documents))
+    return cleaned
 
 
-def _clean_source(result: SourceResult, tz: tzinfo, known: set[str], weights: Weights) -> CleanedSource:
-    """The source's new articles after cleaning (those stored before are skipped); a source
-    whose documents all clean away failed."""
-    fresh = [d for d in result.documents if not ({d.id, d.url} & known)]
-    cleaning = clean_documents(fresh, tz)
-    report = source_report(result.report, cleaning, len(result.documents) - len(fresh))
-    with stage("features"):
-        features = {a.id: article_features(a, weights) for a in cleaning.articles}
-    return CleanedSource(report, cleaning.articles, features)
+def _cleaned_source(result: SourceResult, fresh: int, cleaning: Cleaning,
+                    features: dict[str, Features]) -> CleanedSource:
+    """The source's outcome from its `fresh` new documents' cleaning (the others were stored
+    before)."""
+    return CleanedSource(source_report(result.report, cleaning, len(result.documents) - fresh),
+                         cleaning.articles, features)
 
 
 def source_report(read: SourceReport, cleaning: Cleaning, stored: int = 0) -> SourceReport:
@@ -193,6 +212,9 @@ class Cleaning:
     articles: list[Article]
     dropped: Counter
     errors: list[str]
+
+    def __add__(self, other: Cleaning) -> Cleaning:
+        return Cleaning(self.articles + other.articles, self.dropped + other.dropped, self.errors + other.errors)
 
 
 def clean_documents(documents: Sequence[Document], tz: tzinfo) -> Cleaning:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from . import __version__
-from . import pipeline, stages
+from . import pipeline, progress, stages
 from .config import Config, ConfigError, load_config
 from .deliver import DeliveryError, brief_folder, deliver
 from .ingest import Source, ingest
@@ -62,6 +62,17 @@ def cli(verbose: bool) -> None:
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+_QUIET = click.option("-q", "--quiet", is_flag=True,
+                      help="No progress display on a terminal (it is never shown when stderr is not one).")
+
+
+def _progress(quiet: bool) -> contextlib.AbstractContextManager:
+    """Live progress on stderr for a person at a terminal; none in cron, pipes, or with --quiet."""
+    if quiet or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    return progress.Display()
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: out/story-<slug>/].")
@@ -75,7 +86,8 @@ def cli(verbose: bool) -> None:
 @click.option("--timezone", "zone", default="UTC", callback=_zone, show_default=True,
               help="Zone of dates written without one, and of displayed times.")
 @click.option("--base-url", help="Where the output folder will be published (links in feed.xml).")
-def story(inputs, out, title, formats, sentences, max_words, algorithm, zone, base_url) -> None:
+@_QUIET
+def story(inputs, out, title, formats, sentences, max_words, algorithm, zone, base_url, quiet) -> None:
     """Treat all INPUTs as ONE story and write its brief.
 
     INPUT is a .txt, .html, .xml/.rss/.atom or .jsonl file, a folder of them, or an
@@ -83,15 +95,16 @@ def story(inputs, out, title, formats, sentences, max_words, algorithm, zone, ba
     """
     started = time.monotonic()
     request = StoryRequest(inputs, title, SummaryOptions(algorithm, sentences, max_words), zone)
-    try:
-        briefing = build_story_briefing(request)
-    except NothingToSummarize as exc:
-        click.echo(f"digest: error: {exc}", err=True)
-        sys.exit(1)
-    story_ = briefing.stories[0]
-    out = out or Path("out") / f"story-{slugify(story_.headline)}"
-    options = RenderOptions(base_url=base_url, timezone=zone.key)
-    written = write_briefing(briefing, out, formats, options)
+    with _progress(quiet):
+        try:
+            briefing = build_story_briefing(request)
+        except NothingToSummarize as exc:
+            click.echo(f"digest: error: {exc}", err=True)
+            sys.exit(1)
+        story_ = briefing.stories[0]
+        out = out or Path("out") / f"story-{slugify(story_.headline)}"
+        options = RenderOptions(base_url=base_url, timezone=zone.key)
+        written = write_briefing(briefing, out, formats, options)
     click.echo(f"{story_.headline}")
     click.echo(f"{len(story_.articles)} articles{_headline_count(story_.articles)}, {len(story_.outlets)} outlets: "
                f"{', '.join(story_.outlets)}")
@@ -110,15 +123,16 @@ def story(inputs, out, title, formats, sentences, max_words, algorithm, zone, ba
 @click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help="How long to wait for a run already in progress (same database) before giving up (exit 1).")
 @click.option("--timings", is_flag=True, help="Print the wall time, CPU time and peak memory of each stage.")
+@_QUIET
 def run(config_path: Path, out: Path | None, formats: tuple[str, ...] | None, strict: bool, wait: float,
-        timings: bool) -> None:
+        timings: bool, quiet: bool) -> None:
     """One full run: fetch every source, store, cluster into stories, summarize, render, deliver."""
     started = time.monotonic()
     config = _load(config_path)
     _show_info("digest.deliver")
     clock = StageClock() if timings else contextlib.nullcontext()
     try:
-        with clock:
+        with _progress(quiet), clock:
             result = pipeline.run(config, out=out, formats=formats, strict=strict, wait=wait)
     except LockBusy as exc:
         click.echo(f"digest: error: {exc}; not started (--wait SECONDS waits for it)", err=True)

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from . import progress
 from .extract import MAX_TITLE_CHARS, extract_page, tame_line, tame_text
 from .fetch import FetchLimits, FetchResult, fetch, is_public_ip, new_client, resolves_public
 from .models import Document, SourceReport
@@ -170,6 +171,7 @@ def ingest_here(sources: Sequence[Source], states: Mapping[str, FeedState], work
             for future in as_completed(reading):
                 i = reading[future]
                 results[i] = future.result()  # never raises: _ingest_one reports every failure
+                progress.advance("read", failed=int(results[i].report.status == "failed"))
                 if full_text:
                     lanes[i] = _start_pages(results[i], pool, limits, clients)
             return [_with_pages(result, lanes.get(i, [])) for i, result in enumerate(results)]
@@ -184,9 +186,14 @@ def _start_pages(result: SourceResult, pool: ThreadPoolExecutor, limits: FetchLi
     one page after another; each lane's future gives {entry index: document}."""
     teasers = [j for j, doc in enumerate(result.documents) if _is_teaser(doc)]
     budget = _PageBudget()
+    progress.add_total("pages", len(teasers))
 
     def lane(indexes: list[int]) -> dict[int, Document]:
-        return {j: _full_text(result.documents[j], result, budget, limits, clients.get()) for j in indexes}
+        pages = {}
+        for j in indexes:
+            pages[j] = _full_text(result.documents[j], result, budget, limits, clients.get())
+            progress.advance("pages")
+        return pages
 
     return [pool.submit(lane, teasers[k::PAGE_LANES]) for k in range(min(PAGE_LANES, len(teasers)))]
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import mimetypes
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -10,6 +13,7 @@ from urllib.request import url2pathname
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import progress
 from .models import Briefing
 from .render import RenderOptions, render_page, templates_dir
 
@@ -39,9 +43,47 @@ class TemplatesOnlyFetcher(URLFetcher):
 
 
 def render_pdf(briefing: Briefing, options: RenderOptions | None = None) -> bytes:
-    page = render_page(briefing, options or RenderOptions(), print_variant=True)
-    root = templates_dir()
-    document = weasyprint.HTML(string=page, base_url=root.as_uri() + "/", url_fetcher=TemplatesOnlyFetcher(root))
-    pdf = document.write_pdf()
+    with _showing_progress():
+        page = render_page(briefing, options or RenderOptions(), print_variant=True)
+        root = templates_dir()
+        document = weasyprint.HTML(string=page, base_url=root.as_uri() + "/", url_fetcher=TemplatesOnlyFetcher(root))
+        pdf = document.write_pdf()
     assert pdf is not None  # write_pdf returns bytes when no target is given
     return pdf
+
+
+# What WeasyPrint is doing, from the steps its progress logger announces.
+_STEPS = {"1": "reading the page", "2": "reading the styles", "3": "applying the styles", "4": "building boxes",
+          "5": "laying out", "6": "drawing the PDF", "7": "writing the PDF"}
+
+
+class _Progress(logging.Handler):
+    """Reports WeasyPrint's progress (its documented `weasyprint.progress` logger, which
+    announces each step and each page laid out) as digest's "pdf" step."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        step = str(record.msg).removeprefix("Step ")[:1]
+        if step == "5" and "Repagination" in str(record.msg):
+            progress.update("pdf", completed=0, note="laying out again (page numbers changed)")
+        elif step == "5" and record.args:
+            progress.update("pdf", completed=record.args[0], note=_STEPS[step])
+        elif step in _STEPS:
+            progress.update("pdf", note=_STEPS[step])
+
+
+@contextlib.contextmanager
+def _showing_progress() -> Iterator[None]:
+    if not progress.active():
+        yield
+        return
+    logger, handler = logging.getLogger("weasyprint.progress"), _Progress()
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        with progress.step("pdf"):
+            yield
+            progress.update("pdf", note="")  # done: no step of WeasyPrint's to show
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

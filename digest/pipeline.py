@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
+from . import progress
 from .articles import CleanedSource, clean_documents, read_and_clean, source_report
 from .cluster import ClusterOptions, StorySeed, cluster
 from .config import Config
@@ -65,14 +66,18 @@ def build_story_briefing(request: StoryRequest) -> Briefing:
     articles: list[Article] = []
     reports: list[SourceReport] = []
     seen: set[str] = set()
-    for spec in unique_inputs(request.inputs):
+    specs = unique_inputs(request.inputs)
+    progress.add_total("read", len(specs))
+    for spec in specs:
         found, report = _read_source(spec, request.tz, request.limits)
         kept = [a for a in found if a.id not in seen and not seen.add(a.id)]
         articles.extend(kept)
         reports.append(report.dropping({DUPLICATE: len(found) - len(kept)}))
     if not articles:
         raise NothingToSummarize("no usable article in the inputs")
+    progress.add_total("summarize", 1)
     story = make_story(articles, request.summary, request.title)
+    progress.advance("summarize")
     return Briefing(
         title=request.title or story.headline,
         generated_at=datetime.now(request.tz),
@@ -105,8 +110,12 @@ def _read_source(spec: InputSpec, tz: tzinfo, limits: FetchLimits) -> tuple[list
         reading = read_input(spec, tz, limits)
     except InputError as exc:
         log.warning("%s", exc)
+        progress.advance("read", failed=1)
         return [], SourceReport(name, "failed", 0, str(exc))
+    progress.advance("read")
+    progress.add_total("clean", len(reading.documents))
     cleaning = clean_documents(reading.documents, tz)
+    progress.advance("clean", len(reading.documents))
     return cleaning.articles, source_report(SourceReport(name, "ok").dropping(reading.dropped), cleaning)
 
 
@@ -183,6 +192,7 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
     sources = [Source(f.name, f.url, f.language) for f in config.feeds]
     states = {s.name: store.feed_state(s.name) for s in sources}
     _import_ahead(config.summary.algorithm, "pdf" in formats)
+    progress.add_total("read", len(sources))
     with stage("clean"):
         read = read_and_clean(sources, states, config.zone, config.fetch.limits(), config.fetch.concurrency,
                               config.database, FEATURES)
@@ -230,7 +240,7 @@ def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedS
     # with many articles the copies are found in a worker while this process clusters.
     small = not new or len(new) + len(earlier) < COPIES_PER_PROCESS or cores() < 2
     with Worker(find_copies, new, earlier, here=small) as copies:
-        with stage("cluster"):
+        with stage("cluster"), progress.step("cluster", f"from {len(new):,} new articles"):
             _cluster(store, new, features, window, since)
         with stage("copies"):
             for copy, original in copies.result().items():
@@ -283,6 +293,7 @@ def _store_articles(store: Store, read: Sequence[tuple[SourceResult, CleanedSour
     new: list[Article] = []
     features: dict[str, Features] = {}
     reports = []
+    progress.add_total("store", sum(len(source.articles) for _, source in read))
     for result, source in read:
         # Not added: stored before under its own id (a re-read text file), else a duplicate.
         before = store.known(a.id for a in source.articles)
@@ -296,6 +307,7 @@ def _store_articles(store: Store, read: Sequence[tuple[SourceResult, CleanedSour
         store.save_features(their_features, FEATURES.fingerprint())
         features |= their_features
         new.extend(added)
+        progress.advance("store", len(source.articles))
     return new, features, tuple(reports)
 
 
@@ -317,6 +329,7 @@ def _cluster(store: Store, new: Sequence[Article], known: Mapping[str, Features]
     for assignment in cluster(list(new), seeds, options, features):
         sid = assignment.story_id or story_id([min(assignment.articles, key=_chronological).id])
         store.add_to_story(sid, [a.id for a in assignment.articles])
+        progress.advance("cluster")
 
 
 def _daily_briefing(store: Store, config: Config, now: datetime, reports: tuple[SourceReport, ...],
@@ -337,7 +350,7 @@ def _daily_briefing(store: Store, config: Config, now: datetime, reports: tuple[
         stories = tuple(
             Story(sid, choose_headline(articles), summarize(articles, options), tuple(articles),
                   story_language(articles), tuple(sorted(copies.items())), _change(sid, articles, previous))
-            for sid, articles, copies in candidates
+            for sid, articles, copies in progress.each("summarize", candidates)
         )
     return Briefing(config.title, now, stories, reports)
 

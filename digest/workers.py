@@ -6,7 +6,8 @@ worker is a fresh interpreter that imports only digest (multiprocessing's spawn 
 forkserver would also re-run the caller's __main__ in it, and fork would copy a process that
 has threads, which can deadlock). It gets this process's sys.path first, so that it imports
 the very same digest, then a module-level function's name and its arguments (pickled) on stdin;
-it answers with the result and its log records on stdout, and those are logged here. A
+it answers with the result and its log records on stdout, and those are logged here (its
+progress, while this process shows progress, goes on a pipe of its own: digest.progress). A
 worker that dies (a signal, a crash) has its work done here instead. No worker outlives the
 call (or the with block), even when it is interrupted.
 """
@@ -24,6 +25,8 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+from . import progress
 
 log = logging.getLogger(__name__)
 
@@ -96,16 +99,22 @@ class Worker:
         self.function, self.args, self.here = function, args, here
         self.process: subprocess.Popen | None = None
         self.sending: threading.Thread | None = None
+        self.relay: progress.Relay | None = None
 
     def __enter__(self) -> Worker:
         if self.here or not sys.executable:  # embedded Python: nothing to start workers with
             return self
         # In a session of its own, out of reach of the terminal's Ctrl-C: what an interrupt
         # means (stop after this run, or now) is this process's to decide.
+        self.relay = progress.relay()  # what the worker does counts on this process's display
         self.process = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, start_new_session=True)
+                                        stdout=subprocess.PIPE, start_new_session=True,
+                                        pass_fds=(self.relay.fd,) if self.relay else ())
         name = f"{self.function.__module__}:{self.function.__qualname__}"
-        message = pickle.dumps(sys.path) + pickle.dumps((name, self.args, logging.getLogger("digest").getEffectiveLevel()))
+        level = logging.getLogger("digest").getEffectiveLevel()
+        message = pickle.dumps(sys.path) + pickle.dumps((name, self.args, level, self.relay and self.relay.fd))
+        if self.relay:
+            self.relay.start()
         # Sent from a thread: the pipe takes a big share only as fast as the worker, still
         # importing, reads it, and this process has its own work to do meanwhile.
         self.sending = threading.Thread(target=_send, args=(self.process, message), daemon=True)
@@ -140,6 +149,8 @@ class Worker:
         with contextlib.suppress(OSError):
             self.process.stdin.close()
         self.process.stdout.close()
+        if self.relay is not None:
+            self.relay.join()  # the worker's last counts are on the display before its work is used
 
 
 def _send(process: subprocess.Popen, message: bytes) -> None:
@@ -155,7 +166,9 @@ def _worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever prints to stdout must not corrupt the result
-    name, args, level = pickle.load(sys.stdin.buffer)
+    name, args, level, progress_fd = pickle.load(sys.stdin.buffer)
+    if progress_fd is not None:
+        progress.report_to_parent(progress_fd)
     # stdin ends when the parent is gone (os._exit, SIGKILL): do not go on working for nobody.
     threading.Thread(target=lambda: (sys.stdin.buffer.read(), os._exit(1)), daemon=True).start()
     records: list[logging.LogRecord] = []

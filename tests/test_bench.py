@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 import pytest
@@ -26,11 +27,24 @@ def test_the_corpus_is_deterministic_and_labelled(bench):
     assert len({i.link for i in first}) == 300  # every article its own address
 
 
+def test_articles_are_as_long_as_real_ones_of_their_language_at_every_size(bench):
+    import corpus
+
+    real = corpus.real_lengths(bench.SHARED)
+    assert min(min(words) for words in real.values()) >= corpus.MIN_WORDS  # none would be taken for a teaser
+    small, large = (corpus.words_per_article(corpus.generate(size, 200, bench.SHARED), 200) for size in (600, 3000))
+    for code in ("id", "en"):  # the languages with enough articles at 600 for a stable mean
+        for mean, median in (small[code], large[code]):
+            assert mean == pytest.approx(statistics.mean(real[code]), rel=0.1)
+            assert median == pytest.approx(statistics.median(real[code]), rel=0.1)
+    assert large["en"][0] > 1.8 * large["id"][0]  # English web news is twice as long as IndoSum's
+
+
 def test_the_smallest_benchmark_runs_every_stage_and_writes_its_table(bench, tmp_path):
     output = tmp_path / "results.md"
     assert bench.main(["--sizes", "1000", "--no-fetch", "--sumy-size", "0", "--output", str(output)]) == 0
     text = output.read_text("utf-8")
-    assert "| 1,000 |" in text and "Machine:" in text
+    assert "| 1,000 |" in text and "Machine:" in text and "- 1,000 articles: id " in text
     for stage in ("read", "clean", "store", "copies", "cluster", "summarize", "render pdf", "render rss"):
         assert f"| {stage} |" in text
     row = next(line for line in text.splitlines() if line.startswith("| 1,000 |"))

@@ -9,17 +9,22 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from datetime import timezone
 from pathlib import Path
 
 import digest.articles
 import digest.ingest
 import digest.pipeline
-from digest.articles import read_and_clean
+from digest.articles import clean_sources, read_and_clean
 from digest.config import load_config
+from digest.ingest import SourceResult
+from digest.models import SourceReport
 from digest.pipeline import FEATURES, run
 from digest.readers import InputSpec, read_input
 from digest.stages import StageClock, stage
 from digest.workers import Worker, map_shares, split
+import digest.workers
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo"
 
@@ -97,6 +102,20 @@ def test_a_run_in_workers_gives_the_same_brief(tmp_path, monkeypatch):
                        for s in result.briefing.stories])
     assert briefs[0] == briefs[1] == briefs[2] and len(briefs[0]) == 6  # the demo's six events
     assert [copies for *_, copies in briefs[0] if copies] == [(("reprint-1", original),)]
+
+
+def test_one_big_source_is_cleaned_on_every_core(seed_paths, monkeypatch):
+    """An export of 230 documents (the seeds, each under many ids): its pieces are shared out."""
+    texts = [read_input(InputSpec(str(path))).documents[0] for path in seed_paths]
+    documents = tuple(replace(texts[i % len(texts)], id=f"export-{i}") for i in range(230))
+    export = SourceResult(SourceReport("Export", "ok", len(documents)), documents)
+    monkeypatch.setattr(digest.articles, "DOCUMENTS_PER_PROCESS", 100)
+    monkeypatch.setattr(digest.workers, "cores", lambda: 2)
+    shares = []
+    monkeypatch.setattr(digest.workers, "map_shares", lambda function, jobs: shares.append(jobs) or map_shares(function, jobs))
+    (shared,), (here,) = clean_sources([export], timezone.utc, set()), clean_sources([export], timezone.utc, set(), here=True)
+    assert sorted(sum(map(len, pieces)) for _, pieces, _ in shares[0]) == [100, 130]  # pieces of 100, 100, 30
+    assert shared == here and len(here.articles) == 230 and here.report == SourceReport("Export", "ok", 230)
 
 
 def test_processes_reading_and_cleaning_a_share_skip_what_the_store_has(tmp_path, monkeypatch):
