@@ -281,13 +281,15 @@ def _rss(feed: int, items: list[Item]) -> str:
             f"<description>{escape(name)}</description>\n{entries}</channel></rss>\n")
 
 
-def write(items: list[Item], feeds: int, folder: Path, stories: int = 20) -> Path:
+def write(items: list[Item], feeds: int, folder: Path, printed: int = 20) -> Path:
     """Each feed's RSS file, the gold labels (labels.json: link -> story) and a feeds.yaml
-    for `digest run` (all four formats, `stories` stories); returns the config's path."""
+    for `digest run`: all four formats, every story of the window summarized into JSON and
+    RSS (single-article ones too), the first `printed` in the HTML and PDF brief. Returns
+    the config's path."""
     (folder / "feeds").mkdir(parents=True, exist_ok=True)
     config = ["title: Benchmark Brief", "timezone: Asia/Jakarta", "database: bench.db", "out: out",
               "window: 48h", "formats: [html, pdf, rss, json]",
-              f"briefing:\n  max_stories: {stories}\n  min_articles: 2", "feeds:"]
+              f"briefing:\n  max_stories: 0\n  min_articles: 1\n  print_stories: {printed}", "feeds:"]
     for feed in range(feeds):
         path = folder / "feeds" / f"{feed:04d}.xml"
         path.write_text(_rss(feed, [i for i in items if i.feed == feed]), encoding="utf-8")

@@ -168,6 +168,9 @@ class _Section(BaseModel):
 class Briefing(_Section):
     max_stories: Annotated[Count, Field(ge=0)] = 20  # 0 = all
     min_articles: Annotated[Count, Field(ge=1)] = 2
+    # The HTML and PDF brief (the one a person reads) hold the first this many stories, while
+    # briefing.json and the RSS feed hold every story of the briefing; 0 = every story.
+    print_stories: Annotated[Count, Field(ge=0)] = 0
 
 
 class Summary(_Section):

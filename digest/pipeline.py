@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import progress
 from .articles import CleanedSource, clean_documents, read_and_clean, source_report
+from .briefing import chronological, daily_briefing
 from .cluster import ClusterOptions, StorySeed, cluster
 from .config import Config
 from .features import Features, article_features
@@ -29,6 +30,7 @@ from .render import (
     RenderOptions,
     briefing_items,
     item_guid,
+    parse_formats,
     render_index,
     render_rss,
     write_atomic,
@@ -120,7 +122,7 @@ def _read_source(spec: InputSpec, tz: tzinfo, limits: FetchLimits) -> tuple[list
 
 
 def make_story(articles: Sequence[Article], options: SummaryOptions, headline: str | None = None) -> Story:
-    ordered = sorted(articles, key=_chronological)
+    ordered = sorted(articles, key=chronological)
     return Story(
         id=story_id(a.id for a in ordered),
         headline=headline or choose_headline(ordered),
@@ -128,11 +130,6 @@ def make_story(articles: Sequence[Article], options: SummaryOptions, headline: s
         articles=tuple(ordered),
         language=story_language(ordered),
     )
-
-
-def _chronological(article: Article) -> tuple:
-    stamp = article.published.timestamp() if article.published else float("inf")
-    return (stamp, article.outlet.lower(), article.id)
 
 
 def story_id(article_ids) -> str:
@@ -206,7 +203,7 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
     with store.transaction():
         new, reports = _store_and_cluster(store, read, config.window, since)
     with stage("rank"):
-        briefing = _daily_briefing(store, config, now, reports, since)
+        briefing = daily_briefing(store, config, now, reports, since)
     folder, written = _publish(store, config, briefing, out, formats)
     return RunResult(briefing, folder, written, len(new))
 
@@ -255,7 +252,11 @@ def _publish(store: Store, config: Config, briefing: Briefing, out: Path,
     folder = out / date
     dated_url = f"{config.base_url.rstrip('/')}/{date}/" if config.base_url else None
     options = RenderOptions(base_url=dated_url, timezone=config.timezone, page_size=config.page_size)
-    written = write_briefing(briefing, folder, [f for f in formats if f != "rss"], options)
+    formats = parse_formats(formats)  # every name checked before anything is written
+    written = write_briefing(briefing, folder, [f for f in formats if f == "json"], options)
+    printed = config.briefing.print_stories
+    written |= write_briefing(replace(briefing, stories=briefing.stories[:printed]) if printed else briefing,
+                              folder, [f for f in formats if f in ("html", "pdf")], options)
     if "rss" in formats:
         for item in briefing_items(briefing, options):
             if item.story.change:
@@ -327,52 +328,9 @@ def _cluster(store: Store, new: Sequence[Article], known: Mapping[str, Features]
         store.save_features(fresh, fingerprint)
         features |= fresh
     for assignment in cluster(list(new), seeds, options, features):
-        sid = assignment.story_id or story_id([min(assignment.articles, key=_chronological).id])
+        sid = assignment.story_id or story_id([min(assignment.articles, key=chronological).id])
         store.add_to_story(sid, [a.id for a in assignment.articles])
         progress.advance("cluster")
-
-
-def _daily_briefing(store: Store, config: Config, now: datetime, reports: tuple[SourceReport, ...],
-                    since: datetime | None) -> Briefing:
-    """The window's stories with enough articles, ranked, summarized, marked new/updated."""
-    previous = _previous_stories(store)
-    candidates = []
-    for sid in store.stories_updated_since(since):
-        articles = sorted(store.story_articles(sid), key=_chronological)
-        if len(articles) >= config.briefing.min_articles:
-            copies = store.duplicates(a.id for a in articles)
-            candidates.append((sid, articles, copies))
-    candidates.sort(key=_rank, reverse=True)
-    if config.briefing.max_stories:
-        candidates = candidates[: config.briefing.max_stories]
-    options = SummaryOptions(config.summary.algorithm, config.summary.sentences, config.summary.max_words)
-    with stage("summarize"):
-        stories = tuple(
-            Story(sid, choose_headline(articles), summarize(articles, options), tuple(articles),
-                  story_language(articles), tuple(sorted(copies.items())), _change(sid, articles, previous))
-            for sid, articles, copies in progress.each("summarize", candidates)
-        )
-    return Briefing(config.title, now, stories, reports)
-
-
-def _rank(candidate: tuple) -> tuple:
-    """Independent outlets first, then recency, then size."""
-    _, articles, copies = candidate
-    outlets = {a.outlet for a in articles if a.id not in copies}
-    latest = max((a.published.timestamp() for a in articles if a.published), default=0.0)
-    return (len(outlets), latest, len(articles))
-
-
-def _previous_stories(store: Store) -> dict[str, set[str]]:
-    last = store.last_run()
-    report = json.loads(last["report"]) if last and last["report"] else {}
-    return {sid: set(ids) for sid, ids in report.get("stories", {}).items()}
-
-
-def _change(sid: str, articles: Sequence[Article], previous: dict[str, set[str]]) -> str | None:
-    if sid not in previous:
-        return "new"
-    return "updated" if {a.id for a in articles} - previous[sid] else None
 
 
 def _report(result: RunResult) -> dict:

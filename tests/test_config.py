@@ -226,7 +226,7 @@ def test_a_config_built_in_python_resolves_against_the_working_directory(tmp_pat
     ("title: 7\n" + MINIMAL, "feeds.yaml: title: input should be a valid string"),
     ("briefing:\n  max_stories: lots\n" + MINIMAL, "feeds.yaml: briefing.max_stories: input should be a valid integer"),
     ("briefing:\n  max_stories: true\n" + MINIMAL, "feeds.yaml: briefing.max_stories: input should be a valid integer"),
-    ("briefing: 3\n" + MINIMAL, "feeds.yaml: briefing: expected a mapping of keys (max_stories, min_articles)"),
+    ("briefing: 3\n" + MINIMAL, "feeds.yaml: briefing: expected a mapping of keys (max_stories, min_articles, print_stories)"),
     ("feeds: https://example.org/rss\n", "feeds.yaml: feeds: input should be a valid list"),
     ("feeds:\n  - https://example.org/rss\n", "feeds.yaml: feeds[0]: expected a mapping of keys (name, url, language)"),
     # ranges

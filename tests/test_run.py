@@ -1,6 +1,7 @@
 """`digest run`: the offline demo, feeds served from 127.0.0.1, re-runs, next-day runs, bad feeds."""
 
 import json
+import re
 import shutil
 import sqlite3
 from email.utils import format_datetime
@@ -12,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 import digest.articles
+import digest.briefing
 from digest.cli import cli
 from digest.config import load_config
 from digest.pipeline import run
@@ -109,6 +111,24 @@ def test_a_rerun_cleans_nothing_it_stored_before_and_reports_every_stage(tmp_pat
     assert db.execute("SELECT COUNT(*) FROM article_features").fetchone()[0] == 21  # made once each
     assert result.new_articles == 0 and [s.articles for s in result.briefing.sources if s.status == "ok"]
     assert sum(s.articles for s in result.briefing.sources) == 21  # still reported as read
+
+
+def test_every_story_in_json_the_printed_brief_holds_the_first_and_workers_summarize_the_same(tmp_path, monkeypatch):
+    shutil.copytree(DEMO, tmp_path / "examples" / "demo")
+    path = tmp_path / "examples" / "demo" / "feeds.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["briefing"] = {"max_stories": 0, "min_articles": 1, "print_stories": 2}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    here = run(load_config(path), formats=["json", "html"])
+    brief = json.loads(here.written["json"].read_text("utf-8"))
+    html = here.written["html"].read_text("utf-8")
+    assert len(brief["stories"]) > 6  # single-article stories too, the distractor among them
+    assert [s["id"] for s in brief["stories"][:2]] == re.findall(r'<article class="story" id="story-(\w+)"', html)
+    # Shared out among processes (one per 10 articles to summarize), the same stories, the same summaries.
+    monkeypatch.setattr(digest.briefing, "ARTICLES_PER_PROCESS", 10)
+    spread = run(load_config(path), formats=["json"]).briefing
+    assert [(s.id, s.headline, s.summary) for s in spread.stories] == [
+        (s.id, s.headline, s.summary) for s in here.briefing.stories]
 
 
 # --- feeds served over HTTP -------------------------------------------------------------
