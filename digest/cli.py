@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -278,17 +279,29 @@ def _headline_count(articles) -> str:
     return f" ({headlines} headline only)" if headlines else ""
 
 
+# The run summary names at most this many sources that dropped entries (the most first);
+# briefing.json "sources" has them all.
+DROPPED_SOURCES_SHOWN = 10
+
+
 def _echo_dropped(sources) -> None:
-    """Every entry not kept, per source and reason: nothing is lost silently."""
-    dropping = [s for s in sources if s.dropped]
+    """Every entry not kept, by reason, and the sources that dropped the most: nothing is
+    lost silently."""
+    dropping = sorted((s for s in sources if s.dropped), key=lambda s: -sum(s.dropped.values()))
     if not dropping:
         return
-    dropped = sum(sum(s.dropped.values()) for s in dropping)
-    click.echo(f"Dropped {dropped} {'entry' if dropped == 1 else 'entries'}:")
-    width = max(len(s.name) for s in dropping)
+    reasons = Counter()
     for source in dropping:
-        reasons = ", ".join(f"{count} {reason}" for reason, count in source.dropped.items())
-        click.echo(f"  {source.name:<{width}}  {reasons}")
+        reasons.update(source.dropped)
+    dropped = sum(reasons.values())
+    by_reason = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common())
+    click.echo(f"Dropped {dropped} {'entry' if dropped == 1 else 'entries'} ({by_reason}):")
+    shown = dropping[:DROPPED_SOURCES_SHOWN]
+    width = max(len(s.name) for s in shown)
+    for source in shown:
+        click.echo(f"  {source.name:<{width}}  " + ", ".join(f"{n} {r}" for r, n in source.dropped.items()))
+    if more := len(dropping) - len(shown):
+        click.echo(f"  and {more} more sources (briefing.json \"sources\" lists every one)")
 
 
 def _load(path: Path) -> Config:

@@ -17,7 +17,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from digest.cli import cli
+from digest.cli import DROPPED_SOURCES_SHOWN, _echo_dropped, cli
+from digest.models import SourceReport
 
 UCI = Path(__file__).resolve().parents[2] / "shared" / "eval" / "uci_news_aggregator_sample" / "docs.jsonl"
 STORIES = 5
@@ -107,5 +108,16 @@ def test_lines_without_text_or_title_and_duplicates_are_reported_as_dropped(tmp_
     assert result.exit_code == 0, result.output
     dropped = {"duplicate": 1, "no text or title": 1, "not an article": 1, "unreadable": 1}
     assert brief["sources"][0] == {"name": "Export", "status": "ok", "articles": 3, "error": None, "dropped": dropped}
-    assert "Dropped 4 entries:" in result.output
+    assert "Dropped 4 entries (1 duplicate, 1 no text or title, 1 not an article, 1 unreadable):" in result.output
     assert "Export  1 duplicate, 1 no text or title, 1 not an article, 1 unreadable" in result.output
+
+
+def test_the_run_summary_totals_drops_by_reason_and_names_the_sources_that_dropped_most(capsys):
+    sources = [SourceReport(f"Feed {n:02d}", "ok", 5, None, {"duplicate": n % 3 + 1}) for n in range(14)]
+    sources += [SourceReport("Quiet", "ok", 5), SourceReport("Export", "ok", 5, None, {"not an article": 9})]
+    _echo_dropped(sources)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Dropped 36 entries (27 duplicate, 9 not an article):"
+    assert lines[1].split() == ["Export", "9", "not", "an", "article"]  # the most first
+    assert len(lines) == 1 + DROPPED_SOURCES_SHOWN + 1 and "Quiet" not in "".join(lines)
+    assert lines[-1] == '  and 5 more sources (briefing.json "sources" lists every one)'
