@@ -107,7 +107,7 @@ def clean_text(text: str, lang: Language, title: str | None = None) -> Cleaned:
     for line in lines[stop:]:
         if line.kind not in ("drop", "title"):
             line.kind, line.reason = "drop", line.reason or "after-article"
-    paragraphs = _body(lines[start:stop], lang)
+    paragraphs = _body(lines[start:stop])
     dateline = None
     if paragraphs:
         dateline, paragraphs[0] = _dateline(paragraphs[0], lines[:start])
@@ -167,7 +167,7 @@ def _is_body(text: str, lang: Language) -> bool:
         return False
     if not lang.stop_words:
         return True
-    stops = sum(1 for w in words if lang.is_stop_word(w))
+    stops = sum(map(lang.stop_words.__contains__, map(str.lower, words)))
     return stops / len(words) >= MIN_STOP_DENSITY
 
 
@@ -278,16 +278,7 @@ def _short_prose(text: str, lang: Language) -> bool:
     return len(words) >= CLOSING_WORDS and (not lang.stop_words or any(map(lang.is_stop_word, words)))
 
 
-def _body(lines: list[_Line], lang: Language) -> list[str]:
+def _body(lines: list[_Line]) -> list[str]:
     """Body paragraphs (in-body headings kept), without editor marks."""
-    paragraphs: list[str] = []
-    for line in lines:
-        if line.kind == "drop" or line.kind == "end":
-            continue
-        if line.kind != "body":
-            paragraphs.append(line.text)
-            continue
-        kept = lang.split_sentences(line.text) if line.sentences is None else list(line.sentences)
-        kept[-1] = _EDITOR_MARK.sub("", kept[-1])
-        paragraphs.append(" ".join(kept))
-    return paragraphs
+    return [_EDITOR_MARK.sub("", line.text) if line.kind == "body" else line.text
+            for line in lines if line.kind not in ("drop", "end")]
