@@ -2,19 +2,24 @@
 marked new or updated since the last run.
 
 Summarizing is pure Python, and a brief of every story in a big window summarizes thousands
-of them: when there are many articles to summarize, the stories are shared out among worker
-processes, one per core (digest.workers).
+of them: a story summarized before from the same articles by the same code keeps its stored
+summary (a re-run, yesterday's stories in today's window), and when there are many articles
+left to summarize, the stories are shared out among worker processes, one per core
+(digest.workers).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from . import progress
 from .config import Config
-from .models import Article, Briefing, SourceReport, Story
+from .models import Article, Briefing, SourceReport, Story, SummarySentence
 from .stages import stage
 from .store import Store
 from .summarize import SummaryOptions, choose_headline, story_language, summarize
@@ -46,10 +51,22 @@ def daily_briefing(store: Store, config: Config, now: datetime, reports: tuple[S
     options = SummaryOptions(config.summary.algorithm, config.summary.sentences, config.summary.max_words)
     progress.add_total("summarize", len(candidates))
     with stage("summarize"):
-        stories = spread(summarize_stories, candidates, [len(c[1]) for c in candidates], ARTICLES_PER_PROCESS,
-                         options)
+        stories = _summarized(store, candidates, options)
     progress.update("summarize", done=True)
     return Briefing(config.title, now, tuple(stories), reports)
+
+
+def _summarized(store: Store, candidates: Sequence[tuple], options: SummaryOptions) -> list[Story]:
+    """Each candidate as a Story: its stored summary if made from the same, else summarized
+    now (shared out among processes) and stored."""
+    made_from = {c[0]: _made_from(c[1], c[2], options) for c in candidates}
+    stored = {sid: summary for sid, (source, summary) in store.summaries(made_from).items() if source == made_from[sid]}
+    todo = [c for c in candidates if c[0] not in stored]
+    fresh = spread(summarize_stories, todo, [len(c[1]) for c in todo], ARTICLES_PER_PROCESS, options)
+    store.save_summaries({s.id: (made_from[s.id], _summary_json(s)) for s in fresh})
+    progress.advance("summarize", len(candidates) - len(todo))
+    made = {s.id: s for s in fresh}
+    return [made.get(c[0]) or _stored_story(c, stored[c[0]]) for c in candidates]
 
 
 def summarize_stories(candidates: Sequence[tuple], options: SummaryOptions) -> list[Story]:
@@ -60,6 +77,34 @@ def summarize_stories(candidates: Sequence[tuple], options: SummaryOptions) -> l
                              story_language(articles), tuple(sorted(copies.items())), change))
         progress.advance("summarize")
     return stories
+
+
+def _made_from(articles: Sequence[Article], copies: Mapping[str, str], options: SummaryOptions) -> str:
+    """What a story's summary depends on: its articles (an id's text never changes), which
+    of them are copies, the options and digest's own code and data."""
+    parts = [_code_fingerprint(), repr(options), *sorted(a.id for a in articles), *sorted(map(repr, copies.items()))]
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """A hash of digest's modules and data files: summaries made by other code are made again."""
+    package = Path(__file__).resolve().parent
+    files = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".json", ".yaml", ".txt"))
+    return hashlib.sha1(b"".join(p.read_bytes() for p in files)).hexdigest()
+
+
+def _summary_json(story: Story) -> str:
+    return json.dumps({"headline": story.headline, "summary": [[s.text, s.outlets, s.article_ids] for s in story.summary]},
+                      ensure_ascii=False)
+
+
+def _stored_story(candidate: tuple, summary: str) -> Story:
+    sid, articles, copies, change = candidate
+    data = json.loads(summary)
+    sentences = tuple(SummarySentence(text, tuple(outlets), tuple(ids)) for text, outlets, ids in data["summary"])
+    return Story(sid, data["headline"], sentences, tuple(articles), story_language(articles),
+                 tuple(sorted(copies.items())), change)
 
 
 def _rank(candidate: tuple) -> tuple:

@@ -87,6 +87,12 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     ALTER TABLE articles ADD COLUMN headline_only INTEGER NOT NULL DEFAULT 0;
     """,
     _rekey_urls,
+    # 6: each story's summary as last made, with what it was made from (digest.briefing).
+    """
+    CREATE TABLE story_summaries (
+        story_id TEXT PRIMARY KEY REFERENCES stories(id), made_from TEXT NOT NULL, summary TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -290,6 +296,20 @@ class Store:
             "INSERT OR IGNORE INTO story_articles (article_id, story_id, added_at) VALUES (?, ?, ?)",
             [(article_id, story_id, now) for article_id in article_ids],
         )
+
+    def summaries(self, story_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """{story id: (what its stored summary was made from, the summary)} of these stories."""
+        found = {}
+        for chunk in _chunks(list(story_ids)):
+            rows = self.db.execute(
+                f"SELECT story_id, made_from, summary FROM story_summaries WHERE story_id IN ({_marks(chunk)})", chunk)
+            found.update((row[0], (row[1], row[2])) for row in rows)
+        return found
+
+    def save_summaries(self, summaries: Mapping[str, tuple[str, str]]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO story_summaries (story_id, made_from, summary) VALUES (?, ?, ?)",
+            [(story_id, made_from, summary) for story_id, (made_from, summary) in summaries.items()])
 
     # --- the rolling feed ----------------------------------------------------------------
 

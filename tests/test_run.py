@@ -124,11 +124,32 @@ def test_every_story_in_json_the_printed_brief_holds_the_first_and_workers_summa
     html = here.written["html"].read_text("utf-8")
     assert len(brief["stories"]) > 6  # single-article stories too, the distractor among them
     assert [s["id"] for s in brief["stories"][:2]] == re.findall(r'<article class="story" id="story-(\w+)"', html)
-    # Shared out among processes (one per 10 articles to summarize), the same stories, the same summaries.
+    # Shared out among processes (one per 10 articles to summarize), the same stories, the same
+    # summaries (made again: a fresh database has none stored).
     monkeypatch.setattr(digest.briefing, "ARTICLES_PER_PROCESS", 10)
+    path.write_text(yaml.safe_dump({**data, "database": "var/again.db"}, allow_unicode=True), "utf-8")
     spread = run(load_config(path), formats=["json"]).briefing
     assert [(s.id, s.headline, s.summary) for s in spread.stories] == [
         (s.id, s.headline, s.summary) for s in here.briefing.stories]
+
+
+def test_a_rerun_keeps_the_stored_summaries_of_unchanged_stories_and_new_options_make_them_again(tmp_path, monkeypatch):
+    shutil.copytree(DEMO, tmp_path / "examples" / "demo")
+    path = tmp_path / "examples" / "demo" / "feeds.yaml"
+    first = run(load_config(path), formats=["json"]).briefing
+    made: list[str] = []
+    real = digest.briefing.summarize
+    monkeypatch.setattr(digest.briefing, "summarize", lambda articles, options: made.append(articles[0].id) or real(
+        articles, options))
+    again = run(load_config(path), formats=["json"]).briefing
+    assert made == [] and [(s.id, s.headline, s.summary) for s in again.stories] == [
+        (s.id, s.headline, s.summary) for s in first.stories]
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["summary"] = {**data.get("summary", {}), "max_words": 60}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    shorter = run(load_config(path), formats=["json"]).briefing
+    assert len(made) == len(first.stories)
+    assert all(sum(len(x.text.split()) for x in s.summary) <= 60 for s in shorter.stories)
 
 
 # --- feeds served over HTTP -------------------------------------------------------------
