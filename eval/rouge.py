@@ -17,6 +17,8 @@ first N words count):
   stop words where it has them, stopwords-iso otherwise) over every sentence of every article:
   its 15 best sentences in document order, then cut (shared/eval/README.md).
 - lead: the first words of the earliest article (section headings skipped).
+- lead-whole: its first whole sentences within the budget (not a baseline: it shows what
+  keeping sentences whole costs at the same budget).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from digest.similarity import cosine, jaccard, terms
 from digest.summarize import ALGORITHMS, SummaryOptions, Weights, is_heading, summarize
 from summary_data import DATASETS, METRICS, SHARED, Case, Dataset, halves, load
 
-SYSTEMS = ("digest", "lexrank", "lead")
+SYSTEMS = ("digest", "lexrank", "lead", "lead-whole")
 LEXRANK_SENTENCES = 15
 MANY = 10_000  # no sentence limit: the word budget decides
 SUMY_NAMES = {"en": "english", "fr": "french", "cs": "czech", "el": "greek", "ar": "arabic", "he": "hebrew"}
@@ -77,9 +79,24 @@ def _sentences(article: Article) -> list[str]:
     return found
 
 
+def _earliest(case: Case) -> Article:
+    return min(case.articles, key=lambda a: a.published or datetime.max.replace(tzinfo=timezone.utc))
+
+
 def lead(case: Case, dataset: Dataset) -> str:
-    earliest = min(case.articles, key=lambda a: a.published or datetime.max.replace(tzinfo=timezone.utc))
-    return cut(" ".join(_sentences(earliest)), dataset.words)
+    return cut(" ".join(_sentences(_earliest(case))), dataset.words)
+
+
+def lead_sentences(case: Case, dataset: Dataset) -> str:
+    """The lead in whole sentences within the budget, as digest gives them: what the
+    budget costs a system that may not cut a sentence."""
+    picked, words = [], 0
+    for sentence in _sentences(_earliest(case)):
+        if words + len(sentence.split()) > dataset.words:
+            break
+        picked.append(sentence)
+        words += len(sentence.split())
+    return " ".join(picked)
 
 
 def plain_lexrank(case: Case, dataset: Dataset) -> str:
@@ -136,7 +153,8 @@ def _table(rows: list[tuple[str, str, dict[str, float]]]) -> None:
 
 
 def report(datasets: Sequence[Dataset], options: SummaryOptions = SummaryOptions()) -> None:
-    systems = {"digest": digest_system(options), "lexrank": plain_lexrank, "lead": lead}
+    systems = {"digest": digest_system(options), "lexrank": plain_lexrank, "lead": lead,
+               "lead-whole": lead_sentences}
     for dataset in datasets:
         for half, part in halves(dataset).items():
             results = evaluate(part, systems)

@@ -16,8 +16,10 @@ from digest.lexrank import FastLexRankSummarizer
 from digest.scoring import (Agreement, Centrality, Centroid, Headline, Position, Weights, components, rate, score,
                             summarizer_class)
 from digest.similarity import terms
+from digest.concepts import bigrams, concepts
+from digest.selection import select
 from digest.summarize import (ALGORITHMS, SummaryOptions, UnknownAlgorithm, choose_headline, gather,
-                              independent_reports, is_candidate, is_dangling, order, select, summarize)
+                              independent_reports, is_candidate, is_dangling, order, summarize)
 
 WIRE = (
     "Presiden Rusia Vladimir Putin tiba di Hanoi pada Kamis untuk kunjungan kenegaraan "
@@ -289,9 +291,9 @@ def test_a_sentence_whose_facts_are_already_told_is_not_picked_even_if_no_single
     pool = gather([en_article("a", "Reuters", FACTS[:5]), en_article("b", "AP", [retold], hour=1)], EN)
     ratings = numpy.array([5.0, 4.0, 3.0, 2.0, 1.0, 0.5])
     assert pool.candidates[5].text == retold and pool.cosine_to(5)[:5].max() < 0.5
-    assert select(pool, ratings, SummaryOptions(sentences=6, max_words=500)) == [0, 1, 2, 3, 4]
+    assert sorted(select(pool, ratings, SummaryOptions(sentences=6, max_words=500))) == [0, 1, 2, 3, 4]
     no_rule = SummaryOptions(sentences=6, max_words=500, weights=Weights(novelty=0.0))
-    assert select(pool, ratings, no_rule) == [0, 1, 2, 3, 4, 5]
+    assert sorted(select(pool, ratings, no_rule)) == [0, 1, 2, 3, 4, 5]
 
 
 def test_mmr_prefers_a_new_fact_to_a_slightly_better_rated_close_one():
@@ -325,9 +327,39 @@ def test_a_dangling_sentence_comes_only_right_after_the_one_it_leans_on():
     assert is_dangling(dangling, EN) and not is_dangling(FACTS[1], EN)
     pool = gather(story, EN)
     ratings = numpy.array([1.0, 0.0, 5.0, 2.0])  # the dangling one rated best
-    assert select(pool, ratings, SummaryOptions(sentences=2)) == [3, 0]
-    chosen = select(pool, numpy.array([1.0, 3.0, 5.0, 2.0]), SummaryOptions(sentences=2))
+    by_rating = SummaryOptions(sentences=2, weights=Weights(concepts=0.0))  # the ratings alone
+    assert select(pool, ratings, by_rating) == [3, 0]
+    chosen = select(pool, numpy.array([1.0, 3.0, 5.0, 2.0]), by_rating)
     assert chosen == [1, 2] and order(pool, [2, 1]) == [1, 2]
+
+
+def test_the_budget_is_filled_with_a_shorter_sentence_when_the_best_does_not_fit():
+    long = ("Port operators said container ships bound for Rotterdam were being diverted to Antwerp, "
+            "Hamburg and Bremerhaven until the strike ends, at a cost of millions.")
+    pool = gather([en_article("a", "Reuters", [FACTS[0], long, FACTS[4]])], EN)
+    ratings = numpy.array([3.0, 2.0, 1.0])
+    budget = len(FACTS[0].split()) + len(FACTS[4].split()) + 2  # the long one does not fit
+    assert select(pool, ratings, SummaryOptions(max_words=budget)) == [0, 2]
+
+
+def test_concepts_are_bigrams_weighted_by_the_independent_reports_that_tell_them():
+    other = "Dock workers at Rotterdam stayed out for a second day on Wednesday."
+    story = [en_article("a", "Reuters", [FACTS[0], FACTS[5]]), en_article("b", "AP", [other], hour=1),
+             en_article("c", "Yahoo", [FACTS[0], FACTS[5]], hour=2)]  # a copy of Reuters
+    pool = gather(story, EN)
+    found = concepts(pool)
+    assert pool.reports.tolist() == [0, 1, 0]
+    keys = sorted(bigrams(FACTS[0], EN) & bigrams(other, EN))
+    assert ("dock", "worker") in keys and ("good", "harvest") in bigrams(FACTS[5], EN)
+    told_by_two = found.matrix[0].toarray().ravel() * found.weights
+    assert told_by_two.max() == 1.0 and (told_by_two > 0).sum() == len(keys)  # only the shared bigrams count
+    assert not (found.matrix[1].toarray().ravel() * found.weights).any()  # the harvest: one report (and its copy)
+    assert ("in", "the") not in bigrams(FACTS[5], EN)  # two stop words are no concept
+
+
+def test_a_one_report_story_opens_with_its_lede():
+    summary = summarize([en_article("a", "Reuters", FACTS[:5])], SummaryOptions(sentences=3))
+    assert summary[0].text == FACTS[0]
 
 
 # --- candidates: debris -------------------------------------------------------------------
@@ -385,4 +417,5 @@ def test_seed_summary_has_no_debris_no_repeated_fact_and_opens_with_the_lead_fac
         assert len(stems - told) >= len(stems) / 2  # each sentence brings new facts
         told |= stems
     assert "Pyongyang" in summary[0].text
-    assert any("Hanoi" in s.text and "pakta pertahanan" in s.text for s in summary[:2])
+    # The earliest report's lede and what it adds, then the second day's lede (Hanoi, the pact).
+    assert any("Hanoi" in s.text and "pakta pertahanan" in s.text for s in summary[:3])
