@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy
 
-from .concepts import concepts
+from .concepts import Concepts, concepts
 from .scoring import Pool
 
 if TYPE_CHECKING:
@@ -31,38 +31,49 @@ def select(pool: Pool, ratings: numpy.ndarray, options: SummaryOptions) -> list[
     lone first sentence when none fits."""
     weights = options.weights
     lengths = numpy.array([len(c.text.split()) for c in pool.candidates])
-    found = concepts(pool) if weights.concepts else None
-    told = numpy.zeros(found.matrix.shape[1], dtype=bool) if found else None
     per_word = weights.concepts / numpy.maximum(lengths, 1) ** weights.length_scale
-    stems = pool.counts.sign()
-    sizes = numpy.maximum(numpy.asarray(stems.sum(axis=1)).ravel(), 1)
-    covered = numpy.zeros(stems.shape[1])
-    closest = numpy.zeros(len(pool.candidates))
-    allowed = numpy.ones(len(pool.candidates), dtype=bool)  # not picked, not a repeat
-    # A dangling sentence waits for the sentence before it to be picked.
-    waiting = numpy.array([c.dangling for c in pool.candidates])
-    at = {(c.article, c.position): i for i, c in enumerate(pool.candidates)}
-    chosen: list[int] = []
-    words = 0
-    while len(chosen) < options.sentences:
-        fits = allowed & ~waiting & (words + lengths <= options.max_words)
+    summary = _Summary(pool, concepts(pool) if weights.concepts else None, weights.novelty)
+    while len(summary.chosen) < options.sentences:
+        free = summary.allowed & ~summary.waiting
+        fits = free & (summary.words + lengths <= options.max_words)
         if not fits.any():
-            if chosen or not (allowed & ~waiting).any():
+            if summary.chosen or not free.any():
                 break
-            fits = allowed & ~waiting  # a lone long sentence rather than no summary at all
-        value = ratings - weights.redundancy * closest
-        if found:
-            value = value + per_word * found.gain(told)
-        pick = int(numpy.argmax(numpy.where(fits, value, -numpy.inf)))
-        chosen.append(pick)
-        words += int(lengths[pick])
-        if found:
-            told |= found.matrix[pick].toarray().ravel() > 0
-        covered = numpy.maximum(covered, stems[pick].toarray().ravel())
-        closest = numpy.maximum(closest, pool.cosine_to(pick))
-        allowed &= (closest < REDUNDANT) & (1 - (stems @ covered) / sizes >= weights.novelty)
-        allowed[pick] = False
-        follower = at.get((pool.candidates[pick].article, pool.candidates[pick].position + 1))
+            fits = free  # a lone long sentence rather than no summary at all
+        value = ratings - weights.redundancy * summary.closest
+        if summary.found:
+            value = value + per_word * summary.found.gain(summary.told)
+        summary.take(int(numpy.argmax(numpy.where(fits, value, -numpy.inf))), lengths)
+    return summary.chosen
+
+
+class _Summary:
+    """The picks so far and what they rule out: repeats, and dangling sentences whose
+    sentence before is not picked yet."""
+
+    def __init__(self, pool: Pool, found: Concepts | None, novelty: float) -> None:
+        self.pool, self.found, self.novelty = pool, found, novelty
+        self.stems = pool.counts.sign()
+        self.sizes = numpy.maximum(numpy.asarray(self.stems.sum(axis=1)).ravel(), 1)
+        self.covered = numpy.zeros(self.stems.shape[1])
+        self.told = numpy.zeros(found.matrix.shape[1], dtype=bool) if found else None
+        self.closest = numpy.zeros(len(pool.candidates))
+        self.allowed = numpy.ones(len(pool.candidates), dtype=bool)  # not picked, not a repeat
+        self.waiting = numpy.array([c.dangling for c in pool.candidates])
+        self.at = {(c.article, c.position): i for i, c in enumerate(pool.candidates)}
+        self.chosen: list[int] = []
+        self.words = 0
+
+    def take(self, pick: int, lengths: numpy.ndarray) -> None:
+        self.chosen.append(pick)
+        self.words += int(lengths[pick])
+        if self.found:
+            self.told |= self.found.matrix[pick].toarray().ravel() > 0
+        self.covered = numpy.maximum(self.covered, self.stems[pick].toarray().ravel())
+        self.closest = numpy.maximum(self.closest, self.pool.cosine_to(pick))
+        new_share = 1 - (self.stems @ self.covered) / self.sizes
+        self.allowed &= (self.closest < REDUNDANT) & (new_share >= self.novelty)
+        self.allowed[pick] = False
+        follower = self.at.get((self.pool.candidates[pick].article, self.pool.candidates[pick].position + 1))
         if follower is not None:
-            waiting[follower] = False
-    return chosen
+            self.waiting[follower] = False

@@ -32,6 +32,10 @@ GRID = {
     "position": (1.0, 2.0, 3.0, 5.0, 8.0),
     "single_position": (1.0, 3.0, 10.0, 30.0),
     "redundancy": (0.0, 0.25, 0.5, 1.0),
+    "centrality": (0.5, 1.0, 2.0),
+    "headline": (0.0, 1.0, 2.0),
+    "agreement": (0.0, 1.0, 2.0),
+    "half_life": (2.0, 3.0, 5.0),
 }
 
 

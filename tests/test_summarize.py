@@ -325,6 +325,8 @@ def test_a_dangling_sentence_comes_only_right_after_the_one_it_leans_on():
     dangling = "It said the strike would cost the port millions of euros every single day."
     story = [en_article("a", "Reuters", [FACTS[0], FACTS[1], dangling, FACTS[2]])]
     assert is_dangling(dangling, EN) and not is_dangling(FACTS[1], EN)
+    assert is_dangling("If not, the port will close for a week.", EN)  # it answers the sentence before
+    assert not is_dangling("If the talks fail, the port will close for a week.", EN)
     pool = gather(story, EN)
     ratings = numpy.array([1.0, 0.0, 5.0, 2.0])  # the dangling one rated best
     by_rating = SummaryOptions(sentences=2, weights=Weights(concepts=0.0))  # the ratings alone
