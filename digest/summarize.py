@@ -131,10 +131,11 @@ def is_heading(paragraph: str, lang: Language) -> bool:
 
 def is_candidate(text: str, lang: Language) -> bool:
     """A whole statement that reads on its own: not a fragment, a run-on block, a question
-    to the reader, a caption or credit, or a promo (patterns in data/summary.yaml)."""
+    to the reader, a cut-off teaser, a caption or credit, or a promo (patterns in data/summary.yaml)."""
     if not MIN_WORDS <= len(lang.words(text)) <= MAX_WORDS:
         return False
-    if not TERMINAL.search(text) or text.rstrip(_CLOSERS).endswith("?"):
+    # A question to the reader, or a text cut off with an ellipsis (a teaser, a caption).
+    if not TERMINAL.search(text) or text.rstrip(_CLOSERS).endswith(("?", "...", "…")):
         return False
     return not any(pattern.search(text) for pattern in _patterns(lang.code).debris)
 

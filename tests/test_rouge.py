@@ -17,13 +17,13 @@ DATA = EVAL.with_name("summary_data.py")
 # digest's ROUGE-2 recall on each set's check half, every system cut to the set's word budget
 # (eval/summary_data.py): measured / floor, beside the baselines measured on the same half.
 FLOORS = {
-    "multinews": 16.3,  # measured 17.3, plain LexRank 16.4, lead 15.1
+    "multinews": 16.6,  # measured 17.6, plain LexRank 16.4, lead 15.1
     "multiling-english": 22.9,  # 23.9, plain LexRank 16.9, lead 13.5
     "multiling-french": 25.1,  # 26.1, plain LexRank 21.1
     "multiling-czech": 20.7,  # 21.7, plain LexRank 18.7
     "multiling-greek": 14.3,  # 15.3, plain LexRank 11.8
     "multiling-arabic": 30.5,  # 31.5, plain LexRank 19.0
-    "multiling-hebrew": 9.0,  # 10.0, plain LexRank 6.8
+    "multiling-hebrew": 8.7,  # 9.7, plain LexRank 6.8
     "multiling-hindi": 16.4,  # 17.4, plain LexRank 15.3
     "indosum-large": 48.3,  # 49.3, lead 55.6 (in whole sentences: 48.2), plain LexRank 52.0
     "indosum": 53.8,  # 54.8, lead 62.8 (in whole sentences: 54.6), plain LexRank 57.3

@@ -377,6 +377,7 @@ def test_a_one_report_story_opens_with_its_lede():
     "Lalu, bagaimana jika kenikmatan es krim itu ada di dalam sebuah donat?",
     "Putin tiba di Hanoi pada Kamis untuk kunjungan kenegaraan",  # a fragment: no full stop
     "Putin tiba di Hanoi.",  # too short to stand alone
+    "Fans wear shirts given away as the Rockies hosted the Pirates in a baseball...",  # cut off
 ])
 def test_debris_is_never_a_candidate(text):
     assert not is_candidate(text, get_language("id"))
