@@ -180,6 +180,8 @@ ABLATIONS: dict[str, tuple[dict, dict]] = {
     "no headline": ({"headline": 0.0}, {}),
     "no agreement": ({"agreement": 0.0}, {}),
     "+ centroid 0.5": ({"centroid": 0.5}, {}),
+    "no concepts": ({"concepts": 0.0}, {}),
+    "no one-report lede": ({"single_position": Weights().position}, {}),
     "no MMR penalty": ({"redundancy": 0.0}, {}),
     "no novelty rule": ({"novelty": 0.0}, {}),
     "no debris filter": ({}, {"is_candidate": _length_only}),
