@@ -1,9 +1,9 @@
 """Concepts a story's summary should cover: word bigrams, weighted by how widely they are told.
 
 Gillick & Favre (2009): a bigram of stemmed words (not two stop words) stands for a piece of
-information; one that several independent reports carry is one the story is about. With a
-single report, the number of its sentences that carry the bigram stands in for that. A concept
-told once counts for nothing: it is what one sentence says, not what the story says.
+information; one that several independent reports carry is one the story is about. A concept
+one report alone tells counts for nothing: it is what one outlet says, not what the story says.
+(A story of one report has no concepts in this sense: digest/selection.py leaves them out.)
 """
 
 from __future__ import annotations
@@ -39,18 +39,15 @@ def bigrams(text: str, lang: Language) -> set[tuple[str, str]]:
 
 
 def concepts(pool: Pool) -> Concepts:
-    """The pool's concepts, weighted by the share of independent reports (or, for a single
-    report, of the most widely told concept's sentences) that carry them."""
+    """The pool's concepts, weighted by the number of independent reports that carry them,
+    the most widely told weighing 1 (for a story of several reports)."""
     matrix = term_matrix([dict.fromkeys(bigrams(c.text, pool.lang), 1) for c in pool.candidates])
     reports = sorted(set(pool.reports.tolist()))
-    if len(reports) > 1:
-        column = {r: i for i, r in enumerate(reports)}
-        rows = [i for i, c in enumerate(pool.candidates) for _ in c.carriers]
-        cols = [column[int(pool.reports[a])] for c in pool.candidates for a, _ in c.carriers]
-        carried = sparse.csr_matrix((numpy.ones(len(rows)), (rows, cols)), shape=(len(pool.candidates), len(reports)))
-        counts = numpy.asarray(((matrix.T @ carried) > 0).sum(axis=1)).ravel()
-    else:
-        counts = numpy.asarray(matrix.sum(axis=0)).ravel()
+    column = {r: i for i, r in enumerate(reports)}
+    rows = [i for i, c in enumerate(pool.candidates) for _ in c.carriers]
+    cols = [column[int(pool.reports[a])] for c in pool.candidates for a, _ in c.carriers]
+    carried = sparse.csr_matrix((numpy.ones(len(rows)), (rows, cols)), shape=(len(pool.candidates), len(reports)))
+    counts = numpy.asarray(((matrix.T @ carried) > 0).sum(axis=1)).ravel()
     weights = numpy.where(counts >= 2, counts, 0.0)
     top = weights.max(initial=0.0)
     return Concepts(matrix, weights / top if top > 0 else weights)

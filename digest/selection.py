@@ -5,7 +5,7 @@ candidate with the best rating plus the weight of the concepts it would add to t
 (digest/concepts.py), that gain scaled down by the sentence's length, minus a penalty for
 closeness to what is already picked (maximal marginal relevance). Whatever still fits is
 considered at each step, so when the best sentence is too long a shorter good one fills the
-budget. A candidate that repeats a picked fact (REDUNDANT, Weights.novelty) is never picked,
+budget; the sentence that reaches the budget may overrun it a little (OVERRUN). A candidate that repeats a picked fact (REDUNDANT, Weights.novelty) is never picked,
 and one that leans on the sentence before it only right after that sentence.
 """
 
@@ -21,21 +21,27 @@ from .scoring import Pool
 if TYPE_CHECKING:
     from .summarize import SummaryOptions
 
+# The word budget is a target: the sentence that reaches it may run past it by this share of
+# it, so a summary is about the length asked for rather than short of it by a sentence.
+OVERRUN = 1 / 3
 # A candidate this similar (stemmed cosine) to a picked sentence repeats it (and so does one
 # with too few content stems new to the summary: Weights.novelty).
 REDUNDANT = 0.5
 
 
 def select(pool: Pool, ratings: numpy.ndarray, options: SummaryOptions) -> list[int]:
-    """Candidates picked under the budgets, best first. The word budget holds, except for a
-    lone first sentence when none fits."""
+    """Candidates picked under the budgets, best first: whole sentences until the word budget
+    is reached, the last one overrunning it by at most OVERRUN of it (else a shorter one is
+    tried), except for a lone first sentence when none fits."""
     weights = options.weights
     lengths = numpy.array([len(c.text.split()) for c in pool.candidates])
     per_word = weights.concepts / numpy.maximum(lengths, 1) ** weights.length_scale
-    summary = _Summary(pool, concepts(pool) if weights.concepts else None, weights.novelty)
-    while len(summary.chosen) < options.sentences:
+    several = len(set(pool.reports.tolist())) > 1  # concepts are what several reports tell
+    summary = _Summary(pool, concepts(pool) if weights.concepts and several else None, weights.novelty)
+    limit = options.max_words + options.max_words * OVERRUN
+    while len(summary.chosen) < options.sentences and summary.words < options.max_words:
         free = summary.allowed & ~summary.waiting
-        fits = free & (summary.words + lengths <= options.max_words)
+        fits = free & (summary.words + lengths <= limit)
         if not fits.any():
             if summary.chosen or not free.any():
                 break

@@ -17,7 +17,7 @@ from digest.scoring import (Agreement, Centrality, Centroid, Headline, Position,
                             summarizer_class)
 from digest.similarity import terms
 from digest.concepts import bigrams, concepts
-from digest.selection import select
+from digest.selection import OVERRUN, select
 from digest.summarize import (ALGORITHMS, SummaryOptions, UnknownAlgorithm, choose_headline, gather,
                               independent_reports, is_candidate, is_dangling, order, summarize)
 
@@ -83,7 +83,7 @@ def test_seed_summary_is_verbatim_credited_and_within_budget(seed_articles):
 def test_budgets_are_respected(seed_articles):
     assert len(summarize(seed_articles, SummaryOptions(sentences=2, max_words=500))) == 2
     short = summarize(seed_articles, SummaryOptions(sentences=10, max_words=60))
-    assert sum(len(s.text.split()) for s in short) <= 60
+    assert 60 <= sum(len(s.text.split()) for s in short) <= 60 * (1 + OVERRUN)  # about 60 words
 
 
 def test_no_two_summary_sentences_repeat_each_other(seed_articles):
@@ -307,9 +307,9 @@ def test_mmr_prefers_a_new_fact_to_a_slightly_better_rated_close_one():
     assert select(pool, ratings, plain) == [0, 1] and select(pool, ratings, mmr) == [0, 2]
 
 
-def test_word_budget_holds_and_a_lone_long_sentence_beats_an_empty_summary():
+def test_the_word_budget_is_reached_and_overrun_by_at_most_a_third_and_a_lone_long_sentence_beats_none():
     picked = _picked([en_article("a", "Reuters", FACTS)], sentences=10, max_words=30)
-    assert 1 <= len(picked) and sum(len(t.split()) for t in picked) <= 30
+    assert 30 <= sum(len(t.split()) for t in picked) <= 40
     assert len(_picked([en_article("a", "Reuters", FACTS)], sentences=10, max_words=3)) == 1
 
 
@@ -340,7 +340,8 @@ def test_the_budget_is_filled_with_a_shorter_sentence_when_the_best_does_not_fit
             "Hamburg and Bremerhaven until the strike ends, at a cost of millions.")
     pool = gather([en_article("a", "Reuters", [FACTS[0], long, FACTS[4]])], EN)
     ratings = numpy.array([3.0, 2.0, 1.0])
-    budget = len(FACTS[0].split()) + len(FACTS[4].split()) + 2  # the long one does not fit
+    budget = len(FACTS[0].split()) + len(FACTS[4].split())
+    assert len(FACTS[0].split()) + len(long.split()) > budget * (1 + OVERRUN)  # not even with the overrun
     assert select(pool, ratings, SummaryOptions(max_words=budget)) == [0, 2]
 
 
