@@ -26,6 +26,7 @@ from rouge import digest_system, evaluate, plain_lexrank
 from summary_data import DATASETS, Dataset, halves, load
 
 MODEL = Path(__file__).resolve().parents[1] / "digest" / "data" / "summary_model.json"
+GAIN = 1e-3  # a change must raise the objective this much: smaller differences are noise
 GRID = {
     "concepts": (0.0, 1.0, 3.0, 10.0, 30.0),
     "length_scale": (0.0, 0.5, 1.0),
@@ -58,7 +59,7 @@ def fit(sets: Sequence[Dataset], rounds: int) -> tuple[Weights, float]:
                 trial = replace(weights, **{name: value})
                 found = objective(trial, sets, baselines)
                 print(f"{name}={value}: {found:.4f}", flush=True)
-                if found > best + 1e-4:
+                if found > best + GAIN:
                     weights, best, changed = trial, found, True
         if not changed:
             break
