@@ -81,7 +81,8 @@ def _summarizers(briefing) -> list[dict]:
     """digest's summarizer and plain sumy LexRank on the brief's story closest to 100
     articles and on its largest (plain sumy takes minutes on each)."""
     sys.path.insert(0, str(ROOT / "eval"))
-    from rouge import Case, Dataset, plain_lexrank
+    from rouge import plain_lexrank
+    from summary_data import Case, Dataset
 
     from digest.summarize import SummaryOptions, summarize
 
@@ -93,7 +94,7 @@ def _summarizers(briefing) -> list[dict]:
         summarize(story.articles, SummaryOptions())
         ours = time.perf_counter() - started
         started = time.perf_counter()
-        plain_lexrank(Case(story.id, story.articles, ()), Dataset("bench", story.language, (), None, 5, "", None))
+        plain_lexrank(Case(story.id, story.articles, ()), Dataset("bench", story.language, (), 120, None))
         rows.append({"articles": len(story.articles), "digest": ours, "sumy": time.perf_counter() - started})
     return rows
 

@@ -2,18 +2,21 @@
 
 Each component is a small class called as `component(pool) -> array`, one value in [0, 1]
 per candidate; `score` adds them up with `Weights`. Anything with that call signature plugs
-in (duck typing), like sumy's summarizers do. The weights and constants were chosen by ROUGE
-on MultiLing (all seven languages) and IndoSum: `eval/rouge.py --ablation` (see the README).
+in (duck typing), like sumy's summarizers do. The weights are fitted by ROUGE on the tune halves
+of the evaluation sets (eval/fit_summary.py writes data/summary_model.json); the constants were
+set with `eval/rouge.py --ablation` (see the README).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from importlib import resources
 
 import numpy
 from scipy import sparse
@@ -169,19 +172,26 @@ class Agreement:
         return numpy.maximum(numpy.asarray(reached.sum(axis=1)).ravel() - 1, 0) / (total - 1)
 
 
+# The weights eval/fit_summary.py sets on the tune halves of the evaluation sets.
+_MODEL = json.loads(resources.files("digest.data").joinpath("summary_model.json").read_text("utf-8"))
+
+
 @dataclass(frozen=True)
 class Weights:
     """How much each component counts, and the constants they use."""
 
-    centrality: float = 1.0
-    position: float = 3.0
+    centrality: float = _MODEL["centrality"]
+    position: float = _MODEL["position"]
     centroid: float = 0.0  # measured no help beside LexRank (see the README); a plug-in option
-    headline: float = 1.0
-    agreement: float = 1.0
-    half_life: float = 3.0  # Position: sentences
+    headline: float = _MODEL["headline"]
+    agreement: float = _MODEL["agreement"]
+    half_life: float = _MODEL["half_life"]  # Position: sentences
     agreement_threshold: float = 0.5  # Agreement: cosine of "the same fact"
-    redundancy: float = 0.5  # MMR: a candidate's score minus this times its closest pick's cosine
+    redundancy: float = _MODEL["redundancy"]  # MMR: a candidate's score minus this times its closest pick's cosine
     novelty: float = 0.5  # a pick needs this share of content stems new to the summary
+    single_position: float = _MODEL["single_position"]  # Position's weight in a one-report story
+    concepts: float = _MODEL["concepts"]  # selection: weight of the concepts a pick adds (digest/concepts.py)
+    length_scale: float = _MODEL["length_scale"]  # selection: that gain divided by the pick's length to this power
 
 
 Component = Callable[[Pool], numpy.ndarray]

@@ -6,9 +6,10 @@
 2. score (digest/scoring.py): a sumy algorithm's centrality plus the position in the article
    (news leads), similarity to the story's headlines, and agreement across independent
    reports (a syndicated copy counts with its original).
-3. select: maximal marginal relevance under a sentence and word budget; a candidate that
-   repeats a picked fact (REDUNDANT, Weights.novelty) is never picked, and one that leans on
-   the sentence before it ("However, ...", "Dia ...") only right after that sentence.
+3. select (digest/selection.py): greedy coverage of the story's concepts (bigrams told by
+   several reports, digest/concepts.py) plus the rating, under a sentence and word budget,
+   filled with shorter sentences when the best one does not fit; never a repeated fact, and a
+   sentence that leans on the one before it ("However, ...", "Dia ...") only right after it.
 4. order: by publication time of the quoted (earliest) carrier, then position in it.
 """
 
@@ -18,7 +19,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -31,6 +32,7 @@ from .clean import TERMINAL
 from .language import Language, get_language
 from .models import Article, SummarySentence
 from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, term_matrix
+from .selection import select
 from .similarity import cosine, norm, terms
 from .syndication import COPY_SIMILARITY, WordHashes, shingle_jaccard, shingles
 
@@ -46,9 +48,6 @@ MAX_WORDS = 80
 # 7 in 100,000 pairs of different sentences; the best balance of those (cosine is worse at
 # telling a longer sentence from an edited one).
 SAME_SENTENCE = 0.8
-# A candidate this similar (stemmed cosine) to a picked sentence repeats it (and so does one
-# with too few content stems new to the summary: Weights.novelty).
-REDUNDANT = 0.5
 _CLOSERS = "\"'”’»)]"
 
 
@@ -85,7 +84,10 @@ def summarize(articles: Sequence[Article], options: SummaryOptions = SummaryOpti
     pool = gather(articles, lang)
     if not pool.candidates:
         return ()
-    ratings = score(pool, components(options.algorithm, options.weights))
+    weights = options.weights
+    if len(set(pool.reports.tolist())) == 1:  # one report: its lede leads (news put the essentials first)
+        weights = replace(weights, position=weights.single_position)
+    ratings = score(pool, components(options.algorithm, weights))
     chosen = select(pool, ratings, options)
     chosen = order(pool, chosen)
     return tuple(_credit(pool.candidates[i], articles) for i in chosen)
@@ -129,10 +131,11 @@ def is_heading(paragraph: str, lang: Language) -> bool:
 
 def is_candidate(text: str, lang: Language) -> bool:
     """A whole statement that reads on its own: not a fragment, a run-on block, a question
-    to the reader, a caption or credit, or a promo (patterns in data/summary.yaml)."""
+    to the reader, a cut-off teaser, a caption or credit, or a promo (patterns in data/summary.yaml)."""
     if not MIN_WORDS <= len(lang.words(text)) <= MAX_WORDS:
         return False
-    if not TERMINAL.search(text) or text.rstrip(_CLOSERS).endswith("?"):
+    # A question to the reader, or a text cut off with an ellipsis (a teaser, a caption).
+    if not TERMINAL.search(text) or text.rstrip(_CLOSERS).endswith(("?", "...", "…")):
         return False
     return not any(pattern.search(text) for pattern in _patterns(lang.code).debris)
 
@@ -210,41 +213,6 @@ def independent_reports(articles: Sequence[Article]) -> numpy.ndarray:
 
 
 # --- select and order --------------------------------------------------------------------
-
-
-def select(pool: Pool, ratings: numpy.ndarray, options: SummaryOptions) -> list[int]:
-    """Maximal marginal relevance under the budgets: the best rating minus the redundancy
-    weight times the cosine to the closest pick; never a repeat of a picked fact (REDUNDANT,
-    Weights.novelty). The word budget holds, except for a lone first sentence when none fits."""
-    lengths = numpy.array([len(c.text.split()) for c in pool.candidates])
-    stems = pool.counts.sign()
-    sizes = numpy.maximum(numpy.asarray(stems.sum(axis=1)).ravel(), 1)
-    covered = numpy.zeros(stems.shape[1])
-    closest = numpy.zeros(len(pool.candidates))
-    allowed = numpy.ones(len(pool.candidates), dtype=bool)  # not picked, not a repeat
-    # A dangling sentence waits for the sentence before it to be picked.
-    waiting = numpy.array([c.dangling for c in pool.candidates])
-    at = {(c.article, c.position): i for i, c in enumerate(pool.candidates)}
-    chosen: list[int] = []
-    words = 0
-    while len(chosen) < options.sentences:
-        fits = allowed & ~waiting & (words + lengths <= options.max_words)
-        if not fits.any():
-            if chosen or not (allowed & ~waiting).any():
-                break
-            fits = allowed & ~waiting  # a lone long sentence rather than no summary at all
-        value = numpy.where(fits, ratings - options.weights.redundancy * closest, -numpy.inf)
-        pick = int(numpy.argmax(value))
-        chosen.append(pick)
-        words += int(lengths[pick])
-        covered = numpy.maximum(covered, stems[pick].toarray().ravel())
-        closest = numpy.maximum(closest, pool.cosine_to(pick))
-        allowed &= (closest < REDUNDANT) & (1 - (stems @ covered) / sizes >= options.weights.novelty)
-        allowed[pick] = False
-        follower = at.get((pool.candidates[pick].article, pool.candidates[pick].position + 1))
-        if follower is not None:
-            waiting[follower] = False
-    return chosen
 
 
 def _timestamp(article: Article) -> float:

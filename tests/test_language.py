@@ -101,6 +101,7 @@ INDONESIAN_CASES = [
     ["Kantornya di Jl. Sudirman No. 5, Jakarta.", "Dia datang bersama Dr. Andi dan Prof. Budi."],
     ["Harganya Rp. 5.000 per kg.", "Kapolda dijabat Irjen. Suharyono sejak Mei."],
     ["Ia diperiksa dr. Siti, Sp. A. di RS Cipto.", "Hasilnya baik."],
+    ["Kata dokter gigi drg. Djamilah Tohirah di Jakarta, Kamis.", "Ia praktik di RSCM."],
     [
         "Surat ditujukan kepada Yth. Bpk. H. Ahmad, S.H., M.Si. di Kab. Bogor.",
         "Ia belum membalas.",
