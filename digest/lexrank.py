@@ -27,6 +27,12 @@ class FastLexRankSummarizer(LexRankSummarizer):
         scores = self.power_method(self._graph(words), self.epsilon)
         return self._get_best_sentences(document.sentences, sentences_count, dict(zip(document.sentences, scores)))
 
+    def _to_words_set(self, sentence) -> list[str]:
+        """sumy's, word for word: lower-cased words (sumy's normalize_word, once, not twice)
+        that are no stop words, stemmed."""
+        stop_words, stem = self._stop_words, self._stemmer
+        return [stem(word) for word in map(str.lower, sentence.words) if word not in stop_words]
+
     def _graph(self, sentences: list[list[str]]) -> sparse.csr_matrix:
         """Row-stochastic adjacency: cosine above the threshold, divided by the degree."""
         counts = term_matrix([Counter(words) for words in sentences])

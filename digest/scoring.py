@@ -264,16 +264,26 @@ def _build(algorithm: str, pool: Pool):
 # --- matrices --------------------------------------------------------------------------
 
 
+class _Columns(dict):
+    """Term -> column; an unseen term gets the next one (lookups run in C, only new terms in Python)."""
+
+    def __missing__(self, term: str) -> int:
+        column = self[term] = len(self)
+        return column
+
+
 def term_matrix(bags: Sequence[Counter], vocabulary: dict[str, int] | None = None) -> sparse.csr_matrix:
-    """Bags × terms counts; the column of a term is its `vocabulary` entry (new ones added)."""
-    vocabulary = {} if vocabulary is None else vocabulary
-    rows, cols, values = [], [], []
-    for row, bag in enumerate(bags):
-        for term, count in bag.items():
-            rows.append(row)
-            cols.append(vocabulary.setdefault(term, len(vocabulary)))
-            values.append(count)
-    return sparse.csr_matrix((values, (rows, cols)), shape=(len(bags), len(vocabulary)), dtype=float)
+    """Bags × terms counts; the column of a term is its `vocabulary` entry (new terms get new ones)."""
+    columns = _Columns(vocabulary or {})
+    indices: list[int] = []
+    values: list[float] = []
+    indptr = [0]
+    for bag in bags:
+        indices.extend(map(columns.__getitem__, bag))
+        values.extend(bag.values())
+        indptr.append(len(indices))
+    return sparse.csr_matrix((numpy.array(values, dtype=float), numpy.array(indices, dtype=numpy.int32), indptr),
+                             shape=(len(bags), len(columns)))
 
 
 def normalised(matrix: sparse.csr_matrix) -> sparse.csr_matrix:

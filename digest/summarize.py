@@ -99,6 +99,10 @@ def summarize(articles: Sequence[Article], options: SummaryOptions = SummaryOpti
 def gather(articles: Sequence[Article], lang: Language) -> Pool:
     """Candidate sentences of all articles, earliest published first, near-identical ones merged."""
     found: list[Candidate] = []
+    # A sentence seen before (wire copies repeat whole sentences) is looked at once: its
+    # index in `found` (-1: no candidate), and its later (found index, article, position).
+    seen: dict[tuple[str, str], int] = {}
+    again: list[tuple[int, int, int]] = []
     # One language per summary: the story's. Other-language articles are still credited in
     # the coverage list, but a summary switching language mid-way does not read.
     monolingual = any(a.language == lang.code for a in articles)
@@ -108,10 +112,15 @@ def gather(articles: Sequence[Article], lang: Language) -> Pool:
             continue
         article_lang = get_language(article.language)
         for position, text in enumerate(_sentences(article, article_lang)):
-            if is_candidate(text, article_lang):
+            if (first := seen.get((article_lang.code, text))) is not None:
+                again.extend([(first, a, position)] if first >= 0 else [])
+            elif is_candidate(text, article_lang):
+                seen[article_lang.code, text] = len(found)
                 bag = terms(text, article_lang)
                 found.append(Candidate(text, a, position, [(a, position)], bag, is_dangling(text, article_lang)))
-    return Pool(merge(found), articles, lang, independent_reports(articles))
+            else:
+                seen[article_lang.code, text] = -1
+    return Pool(merge(found, again), articles, lang, independent_reports(articles))
 
 
 def _sentences(article: Article, lang: Language) -> list[str]:
@@ -161,11 +170,12 @@ def _patterns(code: str) -> _Patterns:
     return _Patterns(debris, re.compile(dangling, re.I) if dangling else None)
 
 
-def merge(found: list[Candidate]) -> list[Candidate]:
+def merge(found: list[Candidate], again: Sequence[tuple[int, int, int]] = ()) -> list[Candidate]:
     """One candidate per sentence told by several articles, carried by each of them.
 
     A sentence joins the first earlier candidate it matches (Jaccard at SAME_SENTENCE); the
-    candidate keeps the earliest text. Sparse products keep this fast.
+    candidate keeps the earliest text. Sparse products keep this fast. `again`: the same
+    text as found[i] once more, (i, article, position): it goes where found[i] went.
     """
     if not found:
         return []
@@ -186,9 +196,15 @@ def merge(found: list[Candidate]) -> list[Candidate]:
             merged.append(cand)
             continue
         into[i] = target
-        if all(a != cand.article for a, _ in merged[target].carriers):
-            merged[target].carriers.append((cand.article, cand.position))
+        _carry(merged[target], cand.article, cand.position)
+    for i, article, position in again:
+        _carry(merged[into[i]], article, position)
     return merged
+
+
+def _carry(candidate: Candidate, article: int, position: int) -> None:
+    if all(a != article for a, _ in candidate.carriers):
+        candidate.carriers.append((article, position))
 
 
 def independent_reports(articles: Sequence[Article]) -> numpy.ndarray:
