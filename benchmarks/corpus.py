@@ -87,12 +87,16 @@ def _docs(path: Path) -> list[dict]:
 
 def pools(shared: Path) -> dict[str, Pool]:
     """Every language's sentence chain from the shared evaluation data."""
-    sources = {"id": shared / "eval" / "indosum_dev_sample" / "clusters.jsonl"}
-    sources |= {code: shared / "eval" / "multiling2011" / f"{name}.clusters.jsonl" for code, name in MULTILING.items()}
+    eval_data = shared / "eval"
+    sources = {code: (eval_data / "multiling2011" / f"{name}.clusters.jsonl",) for code, name in MULTILING.items()}
+    # The more real text a chain learns from, the fewer real sentences it repeats whole, which
+    # two generated stories would then share: MultiLing English alone is ten events.
+    sources["id"] = (eval_data / "indosum_dev_sample" / "clusters.jsonl", eval_data / "indosum_dev_large" / "clusters.jsonl")
+    sources["en"] += (eval_data / "multinews_val_sample" / "clusters.jsonl",)
     result = {}
-    for code, path in sources.items():
+    for code, paths in sources.items():
         lang = get_language(code)
-        docs = _docs(path)
+        docs = [d for path in paths for d in _docs(path)]
         chain: dict[tuple[str, str], list[str]] = {}
         starts = []
         for d in docs:
@@ -111,9 +115,11 @@ def pools(shared: Path) -> dict[str, Pool]:
 
 
 def _names(rng: random.Random) -> list[str]:
-    """A story's own names: people and places no other story has (but by chance)."""
+    """A story's own names: people and places no other story has (but by chance). Three or
+    four syllables: there are only 225 names of two, so at 20,000 articles each would be
+    carried by dozens of unrelated stories, which real names are not."""
     syllables = ("ka", "ri", "ma", "to", "su", "na", "de", "lo", "wi", "ra", "pu", "te", "jo", "ba", "ne")
-    return ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize() for _ in range(3)]
+    return ["".join(rng.choice(syllables) for _ in range(rng.randint(3, 4))).capitalize() for _ in range(3)]
 
 
 def _story_sentences(pool: Pool, names: list[str], rng: random.Random) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,8 +40,14 @@ class ClusterOptions:
     threshold: float = 0.095
     # Articles and stories older than the newest article minus this are not compared.
     window: timedelta | None = timedelta(hours=48)
-    # Similarity is multiplied by exp(-hours apart / this); None ignores time.
-    time_scale: timedelta | None = timedelta(hours=48)
+    # A story silent longer than this is closed: nothing joins it, and two groups further
+    # apart in time never merge. Time does not fade similarity otherwise: a story reported
+    # every few days for weeks is one story (a pairwise fade split such stories, and cost
+    # more on concurrent news than it gained; eval/stream.py).
+    gap: timedelta | None = timedelta(days=7)
+    # A story with no article in the window but one within the gap is compared through its
+    # latest this many articles.
+    latest: int = 5
     # How much an article's title and lead count (digest.features).
     weights: Weights = Weights()
     # Share of names and numbers (vs words) in the similarity of one language.
@@ -146,8 +153,7 @@ class _Vectors:
             self.keys_present = (self.keys > 0).astype(np.float32)
             self.sure_present = (self.sure > 0).astype(np.float32)
             self.latin = np.array([f.latin for f in features])
-        hours = np.array([_hours(a.published) for a in articles])
-        self.hours = None if np.isnan(hours).all() else (hours - np.nanmin(hours)).astype(np.float32)
+        self.hours = np.array([_hours(a.published) for a in articles])  # NaN: undated
 
     def similarity(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Similarity of articles `rows` with articles `cols` (indices), dense float32.
@@ -161,7 +167,6 @@ class _Vectors:
             if self.multilingual and not same.all():
                 others = np.flatnonzero(~same)
                 _put(similarity, mine, others, self._across_languages(rows[mine], cols[others]))
-        similarity *= self._decay(rows, cols)
         return similarity
 
     def _across_languages(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -177,16 +182,6 @@ class _Vectors:
             if r.size and c.size:
                 _put(similarity, r, c, _coincidence_free(bags, present, rows[r], cols[c]))
         return self.options.cross_lingual * similarity
-
-    def _decay(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | float:
-        """exp(-hours apart / time_scale); 1 where either date is unknown."""
-        scale = self.options.time_scale
-        if self.hours is None or scale is None or scale <= timedelta(0):
-            return 1.0
-        decay = np.abs(self.hours[rows, None] - self.hours[None, cols])
-        np.nan_to_num(decay, copy=False, nan=0.0)
-        decay *= -3600 / scale.total_seconds()
-        return np.exp(decay, out=decay)
 
 
 def _put(target: np.ndarray, rows: np.ndarray, cols: np.ndarray, block: np.ndarray) -> None:
@@ -210,16 +205,17 @@ def _coincidence_free(matrix: sp.csr_matrix, present: sp.csr_matrix, rows: np.nd
 # --- grouping -----------------------------------------------------------------------
 
 
-def _agglomerate(sums: np.ndarray, sizes: np.ndarray, seeded: np.ndarray,
-                 threshold: float) -> np.ndarray:
+def _agglomerate(sums: np.ndarray, sizes: np.ndarray, seeded: np.ndarray, threshold: float,
+                 spans: Spans) -> np.ndarray:
     """Average-link merging of units (`sums`: summed similarity between two units); two
-    units holding existing stories never merge. Returns the unit each unit ended in.
-    Each row remembers its best partner, so a merge costs a pass over the rows, not a
-    search of the whole matrix."""
+    units holding existing stories never merge, nor two units further apart in time than
+    the gap (`spans`). Returns the unit each unit ended in. Each row remembers its best
+    partner, so a merge costs a pass over the rows, not a search of the whole matrix."""
     rows = np.arange(len(sizes))
     link = sums / np.outer(sizes, sizes)
     link[rows, rows] = -np.inf
     link[np.ix_(seeded, seeded)] = -np.inf
+    link[~spans.within_gap(rows[:, None], rows[None, :])] = -np.inf
     alive = np.ones(len(sizes), dtype=bool)
     owner = rows.copy()
     best = link.argmax(axis=1)
@@ -234,16 +230,47 @@ def _agglomerate(sums: np.ndarray, sizes: np.ndarray, seeded: np.ndarray,
         sums[:, a] = sums[a]
         sizes[a] += sizes[b]
         seeded[a] |= seeded[b]
+        spans.join(a, b)
         alive[b] = False
         owner[owner == b] = a
         row = sums[a] / (sizes[a] * sizes)
-        row[~alive | (seeded & seeded[a])] = -np.inf
+        row[~alive | (seeded & seeded[a]) | ~spans.within_gap(a, rows)] = -np.inf
         row[a] = -np.inf
         link[b, :] = link[:, b] = -np.inf
         link[a, :] = link[:, a] = row
         stale = (best == a) | (best == b) | (rows == a)
         best[stale] = link[stale].argmax(axis=1)
         best[link[:, a] > link[rows, best]] = a
+
+
+@dataclass
+class Spans:
+    """Each unit's first and last hour (NaN: undated, near every unit) and the gap (hours,
+    inf: none) two units may be apart and still merge."""
+
+    first: np.ndarray
+    last: np.ndarray
+    gap: float
+
+    def within_gap(self, a, b) -> np.ndarray:
+        """Whether units a and b (indices, broadcast) are at most the gap apart."""
+        apart = np.maximum(self.first[a], self.first[b]) - np.minimum(self.last[a], self.last[b])
+        return ~(apart > self.gap)  # NaN compares false: undated units are never too far
+
+    def join(self, a: int, b: int) -> None:
+        self.first[a] = np.fmin(self.first[a], self.first[b])
+        self.last[a] = np.fmax(self.last[a], self.last[b])
+
+
+def _spans(vectors: _Vectors, batch: np.ndarray, stories: list[list[int]]) -> Spans:
+    """The spans of the batch's articles, then of the stories (each story's dated articles)."""
+    hours = vectors.hours
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an undated story's span is NaN
+        first = np.array([*hours[batch], *(np.nanmin(hours[s]) for s in stories)])
+        last = np.array([*hours[batch], *(np.nanmax(hours[s]) for s in stories)])
+    gap = vectors.options.gap
+    return Spans(first, last, math.inf if gap is None else gap.total_seconds() / 3600)
 
 
 def _order(article: Article) -> tuple:
@@ -253,18 +280,26 @@ def _order(article: Article) -> tuple:
             article.outlet, article.text)
 
 
-def _in_window(articles: Sequence[Article], existing: Sequence[StorySeed],
-               window: timedelta | None) -> tuple[list[Article], list[Article], list[StorySeed]]:
+def in_reach(articles: Sequence[Article], existing: Sequence[StorySeed],
+               options: ClusterOptions) -> tuple[list[Article], list[Article], list[StorySeed]]:
     """(new articles to compare, new articles left out, seeds cut to the window). Undated
-    articles are always in: nothing says they are old."""
+    articles are always in: nothing says they are old. A story with no article in the
+    window is still open within the gap, compared through its latest articles."""
     dated = [_hours(a.published) for a in [*articles, *(a for s in existing for a in s.articles)]]
     dated = [h for h in dated if not math.isnan(h)]
-    cutoff = max(dated) - window.total_seconds() / 3600 if window is not None and dated else -math.inf
+    newest = max(dated, default=math.nan)
+    cutoff = newest - options.window.total_seconds() / 3600 if options.window is not None else -math.inf
+    closed = newest - options.gap.total_seconds() / 3600 if options.gap is not None else -math.inf
 
-    def recent(article: Article) -> bool:
+    def recent(article: Article, cutoff: float = cutoff) -> bool:
         return not _hours(article.published) < cutoff
 
-    seeds = [StorySeed(s.id, tuple(a for a in s.articles if recent(a))) for s in existing]
+    seeds = []
+    for seed in existing:
+        kept = tuple(a for a in seed.articles if recent(a))
+        if not kept:
+            kept = tuple(sorted((a for a in seed.articles if recent(a, closed)), key=_order)[-options.latest:])
+        seeds.append(StorySeed(seed.id, kept))
     return (sorted((a for a in articles if recent(a)), key=_order),
             sorted((a for a in articles if not recent(a)), key=_order),
             sorted((s for s in seeds if s.articles), key=lambda s: s.id))
@@ -277,7 +312,7 @@ def cluster(articles: Sequence[Article], existing: Sequence[StorySeed] = (),
     window (`existing`, whose articles are compared but not moved) or to a new story.
     `features` (by article id) saves recomputing what an earlier run computed and stored;
     it must have been made with `options.weights`."""
-    compared, left_out, seeds = _in_window(articles, existing, options.window)
+    compared, left_out, seeds = in_reach(articles, existing, options)
     stories: list[list[int]] = []
     if compared:
         window = compared + [a for s in seeds for a in s.articles]
@@ -323,7 +358,8 @@ def _add_batch(vectors: _Vectors, batch: np.ndarray, stories: list[list[int]]) -
     sums[:n, n:] = story_sums[:, reachable]
     sums[n:, :n] = sums[:n, n:].T
     unit_sizes = np.concatenate([np.ones(n, dtype=np.float32), sizes[reachable]])
-    owner = _agglomerate(sums, unit_sizes, np.arange(len(unit_sizes)) >= n, vectors.options.threshold)[:n]
+    owner = _agglomerate(sums, unit_sizes, np.arange(len(unit_sizes)) >= n, vectors.options.threshold,
+                         _spans(vectors, batch, [stories[k] for k in reachable]))[:n]
     fresh: dict[int, list[int]] = {}
     for article, unit in zip(batch.tolist(), owner.tolist()):
         if unit >= n:

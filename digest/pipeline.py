@@ -11,13 +11,13 @@ import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 
 from . import progress
 from .articles import CleanedSource, clean_documents, read_and_clean, source_report
 from .briefing import chronological, daily_briefing
-from .cluster import ClusterOptions, StorySeed, cluster
+from .cluster import ClusterOptions, StorySeed, cluster, in_reach
 from .config import Config
 from .features import Features, article_features
 from .fetch import FetchLimits
@@ -201,7 +201,7 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
     if len(failed) == len(reports):
         raise NothingToSummarize("every source failed")
     with store.transaction():
-        new, reports = _store_and_cluster(store, read, config.window, since)
+        new, reports = _store_and_cluster(store, read, config, since)
     with stage("rank"):
         briefing = daily_briefing(store, config, now, reports, since)
     folder, written = _publish(store, config, briefing, out, formats)
@@ -226,7 +226,7 @@ def _import_ahead(algorithm: str, pdf: bool) -> None:
     threading.Thread(target=run, name="digest-import-ahead", daemon=True).start()
 
 
-def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedSource]], window: timedelta | None,
+def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedSource]], config: Config,
                        since: datetime | None) -> tuple[list[Article], tuple[SourceReport, ...]]:
     """Store the new articles, put them in stories and record the syndicated copies.
     Returns the new articles and the sources' reports, duplicates counted."""
@@ -238,7 +238,7 @@ def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedS
     small = not new or len(new) + len(earlier) < COPIES_PER_PROCESS or cores() < 2
     with Worker(find_copies, new, earlier, here=small) as copies:
         with stage("cluster"), progress.step("cluster", f"from {len(new):,} new articles"):
-            _cluster(store, new, features, window, since)
+            _cluster(store, new, features, config, since)
         with stage("copies"):
             for copy, original in copies.result().items():
                 store.mark_duplicate(copy, original)
@@ -312,14 +312,20 @@ def _store_articles(store: Store, read: Sequence[tuple[SourceResult, CleanedSour
     return new, features, tuple(reports)
 
 
-def _cluster(store: Store, new: Sequence[Article], known: Mapping[str, Features], window: timedelta | None,
+def _cluster(store: Store, new: Sequence[Article], known: Mapping[str, Features], config: Config,
              since: datetime | None) -> None:
-    """Assign new articles to the window's stories, or to new stories. Each article's
-    features are computed once and stored for the runs after this one: `known` are the new
-    articles' (from cleaning), the window's are read back from the store."""
-    options = ClusterOptions(window=window, weights=FEATURES)
+    """Assign new articles to the open stories (those with an article in the window or
+    within the story gap), or to new stories. Each article's features are computed once and
+    stored for the runs after this one: `known` are the new articles' (from cleaning), the
+    stories' are read back from the store."""
+    if not new:
+        return
+    options = ClusterOptions(window=config.window, gap=config.story_gap, weights=FEATURES)
     fingerprint = options.weights.fingerprint()
-    seeds = [StorySeed(sid, tuple(store.story_articles(sid))) for sid in store.stories_updated_since(since)]
+    if since is not None:  # a story silent for less than the gap is open
+        since = None if config.story_gap is None else min(since, datetime.now(timezone.utc) - config.story_gap)
+    stored = [StorySeed(sid, tuple(store.story_articles(sid))) for sid in store.stories_updated_since(since)]
+    seeds = in_reach(new, stored, options)[2]  # only what will be compared needs features
     articles = [*new, *(a for seed in seeds for a in seed.articles)]
     features = dict(known) | store.features((a.id for a in articles if a.id not in known), fingerprint)
     if missing := [a for a in articles if a.id not in features]:

@@ -80,11 +80,24 @@ def test_two_existing_stories_are_never_merged():
     assert len(result) == 1 and result[0].story_id in {"a", "b"}
 
 
-def test_stories_and_articles_outside_the_window_are_not_compared():
-    old = StorySeed("old", tuple(article(f"old-{a.id}", a.title, a.text, published=JUNE_20 - timedelta(days=5))
-                                 for a in (FLOOD_A, FLOOD_B)))
-    assert cluster([FOLLOW_UP], [old]) == [Assignment(None, (FOLLOW_UP,))]
-    assert cluster([FOLLOW_UP], [old], ClusterOptions(window=None, time_scale=None))[0].story_id == "old"
+def silent_for(days: float) -> StorySeed:
+    return StorySeed("old", tuple(article(f"old-{a.id}", a.title, a.text, published=JUNE_20 - timedelta(days=days))
+                                  for a in (FLOOD_A, FLOOD_B)))
+
+
+def test_a_story_stays_open_for_the_gap_and_closes_after_it():
+    assert cluster([FOLLOW_UP], [silent_for(5)])[0].story_id == "old"  # out of the window, within the gap
+    assert cluster([FOLLOW_UP], [silent_for(9)]) == [Assignment(None, (FOLLOW_UP,))]
+    assert cluster([FOLLOW_UP], [silent_for(30)], ClusterOptions(gap=None))[0].story_id == "old"
+    # Time does not fade similarity: the same text 6 days apart is one story, 8 days apart two.
+    later = [article(f"{a.id}-later", a.title, a.text, published=a.published + timedelta(days=6)) for a in (FLOOD_A,)]
+    assert stories(cluster([FLOOD_B, *later], options=ClusterOptions(window=None))) == {
+        frozenset({"flood-b", "flood-a-later"})}
+    apart = article("apart", FLOOD_A.title, FLOOD_A.text, published=FLOOD_B.published + timedelta(days=8))
+    assert len(cluster([FLOOD_B, apart], options=ClusterOptions(window=None))) == 2
+
+
+def test_new_articles_outside_the_window_are_not_compared():
     stale = article("stale", FLOOD_A.title, FLOOD_A.text, published=JUNE_20 - timedelta(days=3))
     assert stories(cluster([FLOOD_B, stale])) == {frozenset({"flood-b"}), frozenset({"stale"})}
 
@@ -140,13 +153,24 @@ def evaluation():
 
 
 @pytest.mark.parametrize("dataset, floor", [
-    ("uci", 0.81),                # measured 0.822 (baseline 0.772)
+    ("uci", 0.785),               # measured 0.795 (baseline 0.772; 0.822 with the fade by time, which split
+                                  # every story reported over more than a few days)
     ("multiling-english", 0.97),  # measured 0.991 (baseline 0.930)
     ("multiling-all", 0.90),      # measured 0.914 (baseline 0.195)
 ])
 def test_clustering_quality_does_not_drop(evaluation, dataset, floor):
     result = evaluation.evaluate(dataset)
     assert result["digest"]["f1"] >= floor, result
+
+
+@pytest.mark.parametrize("stream, floor, kept", [
+    ("developing-english", 0.93, 0.90),    # measured 0.943, kept 0.920 (baseline 0.834; 0.233 with the fade)
+    ("developing-multinews", 0.83, 0.89),  # measured 0.843, kept 0.904 (baseline 0.820; 0.667 with the fade)
+])
+def test_developing_stories_stay_whole_on_the_check_half(stream, floor, kept):
+    streams = load_script(EVAL.with_name("stream.py"), "eval_stream")
+    result = streams.evaluate(streams.replays(stream, streams.SHARED)["check"])
+    assert result["digest"][2] >= floor and result["kept"][0] >= kept, result
 
 
 def test_bcubed_scores_known_cases(evaluation):
