@@ -87,12 +87,16 @@ def _docs(path: Path) -> list[dict]:
 
 def pools(shared: Path) -> dict[str, Pool]:
     """Every language's sentence chain from the shared evaluation data."""
-    sources = {"id": shared / "eval" / "indosum_dev_sample" / "clusters.jsonl"}
-    sources |= {code: shared / "eval" / "multiling2011" / f"{name}.clusters.jsonl" for code, name in MULTILING.items()}
+    eval_data = shared / "eval"
+    sources = {code: (eval_data / "multiling2011" / f"{name}.clusters.jsonl",) for code, name in MULTILING.items()}
+    # The more real text a chain learns from, the fewer real sentences it repeats whole, which
+    # two generated stories would then share: MultiLing English alone is ten events.
+    sources["id"] = (eval_data / "indosum_dev_sample" / "clusters.jsonl", eval_data / "indosum_dev_large" / "clusters.jsonl")
+    sources["en"] += (eval_data / "multinews_val_sample" / "clusters.jsonl",)
     result = {}
-    for code, path in sources.items():
+    for code, paths in sources.items():
         lang = get_language(code)
-        docs = _docs(path)
+        docs = [d for path in paths for d in _docs(path)]
         chain: dict[tuple[str, str], list[str]] = {}
         starts = []
         for d in docs:

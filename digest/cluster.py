@@ -1,62 +1,64 @@
-"""Group articles into stories: the same event from every outlet, in any language.
+"""Group articles into stories: the same event from every outlet, in any language, for as
+long as it is being reported.
 
-Articles are compared on their features (digest.features): two articles of one language on
-words, title trigrams and names; across languages only names and numbers can meet, as
-written between two Latin scripts, otherwise as script-independent keys, and one shared
-name is taken for a coincidence. Similarity fades with the time between articles.
+Articles are assigned one at a time, oldest first, to the story they most likely belong to,
+or start a new one. Each article meets only plausible stories: those of its neighbours,
+earlier articles sharing its rarer words or name keys (digest.vectors), so the cost grows
+linearly with the articles. A story is compared through its recent coverage, its latest
+articles, and time counts from its last article: a story reported every few days for weeks
+stays one story, and one silent for longer than `gap` is closed. How likely the article
+belongs to a story comes from a logistic model of the pair (digest.linking), fitted on
+labelled news by eval/fit_cluster.py; it joins the likeliest story when that passes the
+fitted threshold.
 
-Groups are merged greedily by average similarity (the dot product of their mean vectors)
-until no pair reaches the threshold: new articles start alone, the window's existing stories
-start whole and keep their ids, and two existing stories are never merged. New articles are
-compared with the window's articles only, never with the whole store, and in chronological
-batches: a batch is grouped against the stories so far (the window's, then those of the
-earlier batches), so memory is bounded by (batch) x (articles in the window) and the stories
-of one run grow the way they grow across runs.
+Existing stories (the store's, with their ids) take new articles but never merge, and their
+articles are never moved. Across languages only names and numbers can meet, as written
+between Latin scripts and as script-independent keys (digest.features); one shared name is
+taken for a coincidence.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-import scipy.sparse as sp
 
 from .features import Features, Weights, article_features
 from .language import get_language
+from .linking import LinkModel, log_hours, shipped_model
 from .models import Article
+from .vectors import Vectors
 
 
 @dataclass(frozen=True)
 class ClusterOptions:
-    """Defaults chosen by measurement with eval/cluster.py."""
+    """Retrieval sizes chosen with eval/stream.py on the tune halves; the model's weights and
+    threshold are fitted (data/linking.yaml)."""
 
-    # Average similarity two groups need to become one story.
-    threshold: float = 0.095
-    # Articles and stories older than the newest article minus this are not compared.
+    # New articles older than the newest article minus this are not compared.
     window: timedelta | None = timedelta(hours=48)
-    # Similarity is multiplied by exp(-hours apart / this); None ignores time.
-    time_scale: timedelta | None = timedelta(hours=48)
+    # A story whose last article is older than this before a new one is closed; None: never.
+    gap: timedelta | None = timedelta(days=7)
+    # A story is compared through this many of its latest articles.
+    recent: int = 6
+    # Earlier articles retrieved per article, and the most stories compared.
+    neighbours: int = 30
+    candidates: int = 10
+    # An article's signature: its heaviest words and keys found in at most `common` articles.
+    signature: int = 20
+    common: int = 300
     # How much an article's title and lead count (digest.features).
     weights: Weights = Weights()
-    # Share of names and numbers (vs words) in the similarity of one language.
-    entity_weight: float = 0.2
-    # Share of title trigrams in the word part.
-    trigram_weight: float = 0.3
-    # Factor on the name similarity of two languages: names and numbers are all that can
-    # link languages, so their agreement counts for more than within one language.
-    cross_lingual: float = 1.5
-    # New articles grouped at a time: results equal one batch's below this many articles.
-    batch: int = 1000
+    # The (article, story) model; None: the shipped one.
+    model: LinkModel | None = None
 
 
 @dataclass(frozen=True)
 class StorySeed:
-    """An existing story the store still has in the window."""
+    """An existing story the store still has open."""
 
     id: str
     articles: tuple[Article, ...]
@@ -75,46 +77,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MIN_SHARED = 2
 
 
-# --- vectors and similarity ---------------------------------------------------------
-
-
-class _TermIds(dict):
-    """Term -> column, numbering unseen terms as they come (`numbers` is shared by the
-    vocabularies of all groups); lookups run in C, only new terms in Python."""
-
-    def __init__(self, numbers: Iterator[int]) -> None:
-        super().__init__()
-        self.numbers = numbers
-
-    def __missing__(self, term: str) -> int:
-        number = self[term] = next(self.numbers)
-        return number
-
-
-def _tfidf(bags: Sequence[Counter], groups: Sequence[str] | None = None) -> sp.csr_matrix:
-    """Unit rows of log-scaled weights times smoothed inverse document frequency. With
-    `groups`, a term of one group never matches the same term of another (languages).
-    Terms of a single row are dropped after normalising: they can add to no pair."""
-    numbers = itertools.count()
-    vocabularies: dict[str | None, _TermIds] = {}
-    indptr, indices, values = [0], [], []
-    for row, bag in enumerate(bags):
-        vocabulary = vocabularies.setdefault(None if groups is None else groups[row], _TermIds(numbers))
-        indices.extend(map(vocabulary.__getitem__, bag))
-        values.extend(bag.values())
-        indptr.append(len(indices))
-    size = sum(map(len, vocabularies.values()))
-    weights = np.array(values, dtype=np.float32)
-    weights = np.where(weights > 1, 1 + np.log(np.maximum(weights, 1)), weights).astype(np.float32)
-    shape = (len(bags), max(size, 1))
-    matrix = sp.csr_matrix((weights, np.array(indices, dtype=np.int64), indptr), shape=shape)
-    df = np.bincount(matrix.indices, minlength=shape[1])
-    matrix = matrix @ sp.diags((np.log((len(bags) + 1) / (df + 1)) + 1.0).astype(np.float32))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    matrix = sp.csr_matrix(sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ matrix)
-    return sp.csr_matrix(matrix[:, np.flatnonzero(df > 1)])
-
-
 def _hours(moment: datetime | None) -> float:
     """Hours since 1970 (naive times taken as UTC), NaN when unknown."""
     if moment is None:
@@ -124,128 +86,6 @@ def _hours(moment: datetime | None) -> float:
     return (moment - _EPOCH).total_seconds() / 3600
 
 
-class _Vectors:
-    """The compared articles as matrices, built once; similarity of any rows with any columns."""
-
-    def __init__(self, articles: Sequence[Article], features: Sequence[Features], options: ClusterOptions) -> None:
-        codes = [get_language(a.language).code for a in articles]
-        self.options = options
-        self.languages = np.array(codes)
-        # The weighted sum of three cosines is one dot product of rows weighted by the roots.
-        shares = {"words": (1 - options.entity_weight) * (1 - options.trigram_weight),
-                  "trigrams": (1 - options.entity_weight) * options.trigram_weight,
-                  "names": options.entity_weight}
-        self.same = sp.csr_matrix(sp.hstack([
-            math.sqrt(share) * _tfidf([getattr(f, name) for f in features], None if name == "names" else codes)
-            for name, share in shares.items() if share
-        ]))
-        self.multilingual = len(set(codes)) > 1
-        if self.multilingual:
-            self.keys = _tfidf([f.keys for f in features])
-            self.sure = _tfidf([f.sure_names for f in features])
-            self.keys_present = (self.keys > 0).astype(np.float32)
-            self.sure_present = (self.sure > 0).astype(np.float32)
-            self.latin = np.array([f.latin for f in features])
-        hours = np.array([_hours(a.published) for a in articles])
-        self.hours = None if np.isnan(hours).all() else (hours - np.nanmin(hours)).astype(np.float32)
-
-    def similarity(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Similarity of articles `rows` with articles `cols` (indices), dense float32.
-        Computed block by block: each language's rows with the columns of that language
-        (words), then with the others (names), so no pair is computed twice."""
-        similarity = np.zeros((len(rows), len(cols)), dtype=np.float32)
-        for code in np.unique(self.languages[rows]):
-            mine = np.flatnonzero(self.languages[rows] == code)
-            same = self.languages[cols] == code
-            _put(similarity, mine, np.flatnonzero(same), _dot(self.same, rows[mine], cols[same]))
-            if self.multilingual and not same.all():
-                others = np.flatnonzero(~same)
-                _put(similarity, mine, others, self._across_languages(rows[mine], cols[others]))
-        similarity *= self._decay(rows, cols)
-        return similarity
-
-    def _across_languages(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Sure names only: as written between two Latin scripts, as keys otherwise."""
-        similarity = np.zeros((len(rows), len(cols)), dtype=np.float32)
-        latin_rows, latin_cols = self.latin[rows], self.latin[cols]
-        for row_mask, col_mask, bags, present in (
-            (latin_rows, latin_cols, self.sure, self.sure_present),
-            (latin_rows, ~latin_cols, self.keys, self.keys_present),
-            (~latin_rows, np.ones_like(latin_cols), self.keys, self.keys_present),
-        ):
-            r, c = np.flatnonzero(row_mask), np.flatnonzero(col_mask)
-            if r.size and c.size:
-                _put(similarity, r, c, _coincidence_free(bags, present, rows[r], cols[c]))
-        return self.options.cross_lingual * similarity
-
-    def _decay(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | float:
-        """exp(-hours apart / time_scale); 1 where either date is unknown."""
-        scale = self.options.time_scale
-        if self.hours is None or scale is None or scale <= timedelta(0):
-            return 1.0
-        decay = np.abs(self.hours[rows, None] - self.hours[None, cols])
-        np.nan_to_num(decay, copy=False, nan=0.0)
-        decay *= -3600 / scale.total_seconds()
-        return np.exp(decay, out=decay)
-
-
-def _put(target: np.ndarray, rows: np.ndarray, cols: np.ndarray, block: np.ndarray) -> None:
-    if rows.size and cols.size:
-        target[np.ix_(rows, cols)] = block
-
-
-def _dot(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    return (matrix[rows] @ matrix[cols].T).toarray()
-
-
-def _coincidence_free(matrix: sp.csr_matrix, present: sp.csr_matrix, rows: np.ndarray,
-                      cols: np.ndarray) -> np.ndarray:
-    """Cosines, zero for pairs sharing too few distinct terms (`present`: 1 per term) to
-    rule out coincidence."""
-    similarity = _dot(matrix, rows, cols)
-    similarity[_dot(present, rows, cols) < _MIN_SHARED] = 0
-    return similarity
-
-
-# --- grouping -----------------------------------------------------------------------
-
-
-def _agglomerate(sums: np.ndarray, sizes: np.ndarray, seeded: np.ndarray,
-                 threshold: float) -> np.ndarray:
-    """Average-link merging of units (`sums`: summed similarity between two units); two
-    units holding existing stories never merge. Returns the unit each unit ended in.
-    Each row remembers its best partner, so a merge costs a pass over the rows, not a
-    search of the whole matrix."""
-    rows = np.arange(len(sizes))
-    link = sums / np.outer(sizes, sizes)
-    link[rows, rows] = -np.inf
-    link[np.ix_(seeded, seeded)] = -np.inf
-    alive = np.ones(len(sizes), dtype=bool)
-    owner = rows.copy()
-    best = link.argmax(axis=1)
-    while True:
-        a = int(np.argmax(link[rows, best]))
-        b = int(best[a])
-        if not link[a, b] >= threshold:
-            return owner
-        if seeded[b]:  # an existing story absorbs, so its id survives
-            a, b = b, a
-        sums[a] += sums[b]
-        sums[:, a] = sums[a]
-        sizes[a] += sizes[b]
-        seeded[a] |= seeded[b]
-        alive[b] = False
-        owner[owner == b] = a
-        row = sums[a] / (sizes[a] * sizes)
-        row[~alive | (seeded & seeded[a])] = -np.inf
-        row[a] = -np.inf
-        link[b, :] = link[:, b] = -np.inf
-        link[a, :] = link[:, a] = row
-        stale = (best == a) | (best == b) | (rows == a)
-        best[stale] = link[stale].argmax(axis=1)
-        best[link[:, a] > link[rows, best]] = a
-
-
 def _order(article: Article) -> tuple:
     """A total order (date, then identity) so the result does not depend on input order."""
     hours = _hours(article.published)
@@ -253,10 +93,129 @@ def _order(article: Article) -> tuple:
             article.outlet, article.text)
 
 
+class Stream:
+    """The stories so far over a window of articles (seed articles first, then the new ones
+    in order), and what a new article shares with each story it could join."""
+
+    def __init__(self, articles: Sequence[Article], features: Sequence[Features], seed_sizes: Sequence[int],
+                 options: ClusterOptions) -> None:
+        self.options = options
+        self.vectors = Vectors(articles, features)
+        self.languages = np.array([get_language(a.language).code for a in articles])
+        self.hours = np.array([_hours(a.published) for a in articles])
+        self.story_of = np.full(len(articles), -1)
+        self.members: list[list[int]] = []
+        self.by_language: list[dict[str, list[int]]] = []
+        self.last: list[float] = []
+        start = 0
+        for size in seed_sizes:
+            self.add(start, None)
+            for index in range(start + 1, start + size):
+                self.add(index, len(self.members) - 1)
+            start += size
+        self.first_new, self.seeds = start, len(seed_sizes)
+        self._neighbours = self.vectors.neighbours(options.signature, options.common, options.neighbours, start)
+
+    def add(self, article: int, story: int | None) -> int:
+        """Put an article in a story (None: a new one); returns the story's number."""
+        if story is None:
+            story = len(self.members)
+            self.members.append([])
+            self.by_language.append({})
+            self.last.append(math.nan)
+        self.members[story].append(article)
+        self.by_language[story].setdefault(self.languages[article], []).append(article)
+        self.story_of[article] = story
+        self.last[story] = np.fmax(self.last[story], self.hours[article])
+        return story
+
+    def merge(self, story: int, into: int) -> None:
+        """Move a new story's articles into another story."""
+        for article in self.members[story]:
+            self.add(article, into)
+        self.members[into].sort()
+        for articles in self.by_language[into].values():
+            articles.sort()
+        self.members[story], self.by_language[story], self.last[story] = [], {}, math.nan
+
+    def story_candidates(self, story: int) -> list[int]:
+        """Open stories of the neighbours of a story's first articles, nearest first."""
+        found: dict[int, None] = {}
+        for article in self.members[story][: self.options.recent]:
+            found.update(dict.fromkeys(s for s in self.candidates(article) if s != story))
+        return list(found)[: self.options.candidates]
+
+    def candidates(self, article: int) -> list[int]:
+        """Open stories of the article's neighbours, nearest first."""
+        stories = self.story_of[self._neighbours[article - self.first_new]]
+        chosen: list[int] = []
+        for story in dict.fromkeys(stories[stories >= 0].tolist()):
+            if self.is_open(article, story):
+                chosen.append(story)
+                if len(chosen) == self.options.candidates:
+                    break
+        return chosen
+
+    def is_open(self, article: int, story: int) -> bool:
+        """Whether the story's last article is within `gap` before the article (or undated)."""
+        gap = self.options.gap
+        return gap is None or not self.hours[article] - self.last[story] > gap.total_seconds() / 3600
+
+    def features(self, article: int, stories: Sequence[int]) -> np.ndarray:
+        """The model's features (digest.linking.FEATURES) of the article with each story:
+        everything against the story's latest articles in the article's language, names and
+        keys against its latest articles in other languages too."""
+        language, count, recent = self.languages[article], len(stories), self.options.recent
+        groups = [self.by_language[s].get(language, [])[-recent:] for s in stories]
+        groups += [[m for m in self.members[s][-4 * recent:] if self.languages[m] != language][-recent:]
+                   for s in stories]
+        lengths = np.array([len(g) for g in groups])
+        others = np.concatenate(groups).astype(np.int64)
+        owner = np.repeat(np.arange(2 * count), lengths)
+        cosines, shared = self.vectors.compare(article, others)
+        foreign = self.languages[others] != language
+        # Across languages only names and keys count, and only when at least two meet.
+        cosines[foreign & (shared[:, 3] < _MIN_SHARED), 2:] = 0
+        best = np.zeros((2 * count, cosines.shape[1]))
+        np.maximum.at(best, owner, cosines)
+        words = np.bincount(owner, weights=cosines[:, 0], minlength=2 * count)[:count]
+        since = self.hours[article] - np.array([self.last[s] for s in stories])
+        return np.column_stack([
+            words / np.maximum(lengths[:count], 1), best[:count, 0], best[:count, 1], best[:count, 2],
+            best[:count, 3], best[count:, 2], best[count:, 3],
+            [log_hours(h) for h in since], np.log([len(self.members[s]) for s in stories]),
+        ])
+
+
+def _assign(state: Stream, model: LinkModel) -> None:
+    """Each new article, oldest first, to its likeliest open story if likely enough."""
+    for article in range(state.first_new, len(state.hours)):
+        stories = state.candidates(article)
+        choice = None
+        if stories:
+            probability = model.probability(state.features(article, stories))
+            if probability.max() >= model.threshold:
+                choice = stories[int(probability.argmax())]
+        state.add(article, choice)
+
+
+def _second_look(state: Stream, model: LinkModel) -> None:
+    """A new story whose first articles would, on average, have joined another story joins
+    it: mends a story cut in two when its early articles found no common ground."""
+    for story in range(state.seeds, len(state.members)):
+        stories = state.story_candidates(story)
+        if not stories:
+            continue
+        articles = state.members[story][: state.options.recent]
+        probability = np.mean([model.probability(state.features(a, stories)) for a in articles], axis=0)
+        if probability.max() >= model.second_look:
+            state.merge(story, stories[int(probability.argmax())])
+
+
 def _in_window(articles: Sequence[Article], existing: Sequence[StorySeed],
                window: timedelta | None) -> tuple[list[Article], list[Article], list[StorySeed]]:
-    """(new articles to compare, new articles left out, seeds cut to the window). Undated
-    articles are always in: nothing says they are old."""
+    """(new articles to compare, new articles left out, seeds in order). Undated articles are
+    always in: nothing says they are old."""
     dated = [_hours(a.published) for a in [*articles, *(a for s in existing for a in s.articles)]]
     dated = [h for h in dated if not math.isnan(h)]
     cutoff = max(dated) - window.total_seconds() / 3600 if window is not None and dated else -math.inf
@@ -264,70 +223,37 @@ def _in_window(articles: Sequence[Article], existing: Sequence[StorySeed],
     def recent(article: Article) -> bool:
         return not _hours(article.published) < cutoff
 
-    seeds = [StorySeed(s.id, tuple(a for a in s.articles if recent(a))) for s in existing]
+    seeds = [StorySeed(s.id, tuple(sorted(s.articles, key=_order))) for s in existing if s.articles]
     return (sorted((a for a in articles if recent(a)), key=_order),
             sorted((a for a in articles if not recent(a)), key=_order),
-            sorted((s for s in seeds if s.articles), key=lambda s: s.id))
+            sorted(seeds, key=lambda s: s.id))
+
+
+def stream(compared: Sequence[Article], seeds: Sequence[StorySeed], options: ClusterOptions,
+           features: Mapping[str, Features] | None = None) -> Stream:
+    """The stream over the seeds' articles and the new ones (already in order)."""
+    window = [a for s in seeds for a in s.articles] + list(compared)
+    known = features or {}
+    bags = [known.get(a.id) or article_features(a, options.weights) for a in window]
+    return Stream(window, bags, [len(s.articles) for s in seeds], options)
 
 
 def cluster(articles: Sequence[Article], existing: Sequence[StorySeed] = (),
             options: ClusterOptions = ClusterOptions(),
             features: Mapping[str, Features] | None = None) -> list[Assignment]:
-    """Put every article in exactly one Assignment: joined to an existing story of the
-    window (`existing`, whose articles are compared but not moved) or to a new story.
+    """Put every article in exactly one Assignment: joined to an open existing story
+    (`existing`, whose articles are compared but not moved) or to a new story.
     `features` (by article id) saves recomputing what an earlier run computed and stored;
     it must have been made with `options.weights`."""
     compared, left_out, seeds = _in_window(articles, existing, options.window)
-    stories: list[list[int]] = []
+    assignments = [Assignment(None, (article,)) for article in left_out]
     if compared:
-        window = compared + [a for s in seeds for a in s.articles]
-        known = features or {}
-        vectors = _Vectors(window, [known.get(a.id) or article_features(a, options.weights) for a in window], options)
-        stories = _group(vectors, len(compared), [len(s.articles) for s in seeds])
-    assignments = []
-    for number, members in enumerate(stories):
-        new = tuple(compared[i] for i in members if i < len(compared))
-        if new:
-            assignments.append(Assignment(seeds[number].id if number < len(seeds) else None, new))
-    assignments += [Assignment(None, (article,)) for article in left_out]
+        state = stream(compared, seeds, options, features)
+        model = options.model or shipped_model()
+        _assign(state, model)
+        _second_look(state, model)
+        for number, members in enumerate(state.members):
+            new = tuple(compared[i - state.first_new] for i in members if i >= state.first_new)
+            if new:
+                assignments.append(Assignment(seeds[number].id if number < len(seeds) else None, new))
     return sorted(assignments, key=lambda a: _order(a.articles[0]))
-
-
-def _group(vectors: _Vectors, new: int, seed_sizes: Sequence[int]) -> list[list[int]]:
-    """Stories as lists of article indices (the new articles are 0..new-1, the seeds'
-    articles follow in order): the seeds first, then the new stories, batch by batch."""
-    stories, start = [], new
-    for size in seed_sizes:
-        stories.append(list(range(start, start + size)))
-        start += size
-    for first in range(0, new, vectors.options.batch):
-        _add_batch(vectors, np.arange(first, min(first + vectors.options.batch, new)), stories)
-    return stories
-
-
-def _add_batch(vectors: _Vectors, batch: np.ndarray, stories: list[list[int]]) -> None:
-    """Group one batch of new articles against the stories so far (extended in place).
-    Only stories some article of the batch alone reaches are candidates: a story's average
-    link to a group is at most its best link to one of the group's articles."""
-    n = len(batch)
-    sizes = np.array([len(s) for s in stories], dtype=np.float32)
-    columns = np.concatenate([batch, *map(np.asarray, stories)]) if stories else batch
-    similarity = vectors.similarity(batch, columns)
-    story_sums = np.zeros((n, 0), dtype=np.float32)
-    if stories:
-        story_sums = np.add.reduceat(similarity[:, n:], np.cumsum([0, *sizes[:-1].astype(int)]), axis=1)
-    reachable = np.flatnonzero((story_sums / np.maximum(sizes, 1)).max(axis=0, initial=-np.inf)
-                               >= vectors.options.threshold)
-    sums = np.zeros((n + len(reachable),) * 2, dtype=np.float32)
-    sums[:n, :n] = similarity[:, :n]
-    sums[:n, n:] = story_sums[:, reachable]
-    sums[n:, :n] = sums[:n, n:].T
-    unit_sizes = np.concatenate([np.ones(n, dtype=np.float32), sizes[reachable]])
-    owner = _agglomerate(sums, unit_sizes, np.arange(len(unit_sizes)) >= n, vectors.options.threshold)[:n]
-    fresh: dict[int, list[int]] = {}
-    for article, unit in zip(batch.tolist(), owner.tolist()):
-        if unit >= n:
-            stories[reachable[unit - n]].append(article)
-        else:
-            fresh.setdefault(unit, []).append(article)
-    stories.extend(fresh.values())

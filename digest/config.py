@@ -266,6 +266,8 @@ class Config(_Section):
     base_url: Annotated[Text, AfterValidator(_http_url)] | None = None
     page_size: Annotated[Literal["A4", "Letter"], BeforeValidator(_one_of(("A4", "Letter")))] = "A4"
     window: Annotated[timedelta | None, PlainValidator(_parse_window)] = timedelta(hours=48)
+    # A story silent longer than this takes no new article (digest.cluster); None: never closes.
+    story_gap: Annotated[timedelta | None, PlainValidator(_parse_window)] = timedelta(days=7)
     formats: Annotated[list[Format], Field(min_length=1), BeforeValidator(_comma_list),
                        AfterValidator(_no_duplicates)] = Field(default_factory=lambda: list(ALL_FORMATS))
     briefing: Annotated[Briefing, BeforeValidator(_none_is_empty)] = Field(default_factory=Briefing)

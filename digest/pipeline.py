@@ -204,7 +204,8 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
     if len(failed) == len(reports):
         raise NothingToSummarize("every source failed")
     with store.transaction():
-        new, reports = _store_and_cluster(store, read, config.window, since)
+        new, reports = _store_and_cluster(store, read, ClusterOptions(config.window, config.story_gap, weights=FEATURES),
+                                          since)
     with stage("rank"):
         briefing = _daily_briefing(store, config, now, reports, since)
     folder, written = _publish(store, config, briefing, out, formats)
@@ -229,7 +230,7 @@ def _import_ahead(algorithm: str, pdf: bool) -> None:
     threading.Thread(target=run, name="digest-import-ahead", daemon=True).start()
 
 
-def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedSource]], window: timedelta | None,
+def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedSource]], options: ClusterOptions,
                        since: datetime | None) -> tuple[list[Article], tuple[SourceReport, ...]]:
     """Store the new articles, put them in stories and record the syndicated copies.
     Returns the new articles and the sources' reports, duplicates counted."""
@@ -241,7 +242,7 @@ def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedS
     small = not new or len(new) + len(earlier) < COPIES_PER_PROCESS or cores() < 2
     with Worker(find_copies, new, earlier, here=small) as copies:
         with stage("cluster"), progress.step("cluster", f"from {len(new):,} new articles"):
-            _cluster(store, new, features, window, since)
+            _cluster(store, new, features, options, since)
         with stage("copies"):
             for copy, original in copies.result().items():
                 store.mark_duplicate(copy, original)
@@ -311,13 +312,15 @@ def _store_articles(store: Store, read: Sequence[tuple[SourceResult, CleanedSour
     return new, features, tuple(reports)
 
 
-def _cluster(store: Store, new: Sequence[Article], known: Mapping[str, Features], window: timedelta | None,
+def _cluster(store: Store, new: Sequence[Article], known: Mapping[str, Features], options: ClusterOptions,
              since: datetime | None) -> None:
-    """Assign new articles to the window's stories, or to new stories. Each article's
+    """Assign new articles to the open stories, or to new stories: those updated in the
+    window or within the story gap (the clusterer closes those silent longer). Each article's
     features are computed once and stored for the runs after this one: `known` are the new
-    articles' (from cleaning), the window's are read back from the store."""
-    options = ClusterOptions(window=window, weights=FEATURES)
+    articles' (from cleaning), the stories' are read back from the store."""
     fingerprint = options.weights.fingerprint()
+    if since is not None:
+        since = since - options.gap if options.gap is not None else None
     seeds = [StorySeed(sid, tuple(store.story_articles(sid))) for sid in store.stories_updated_since(since)]
     articles = [*new, *(a for seed in seeds for a in seed.articles)]
     features = dict(known) | store.features((a.id for a in articles if a.id not in known), fingerprint)

@@ -33,7 +33,7 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from digest.cluster import cluster
+from digest.cluster import ClusterOptions, cluster
 from digest.models import Article
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -130,10 +130,10 @@ def baseline(articles: Sequence[Article]) -> list[int]:
     return labels.tolist()
 
 
-def digest_labels(articles: Sequence[Article]) -> list[int]:
-    """digest.cluster with its default options, as story numbers per article."""
+def digest_labels(articles: Sequence[Article], options: ClusterOptions = ClusterOptions()) -> list[int]:
+    """digest.cluster (default options unless given), as story numbers per article."""
     story = {}
-    for number, assignment in enumerate(cluster(articles)):
+    for number, assignment in enumerate(cluster(articles, options=options)):
         story.update((id(a), number) for a in assignment.articles)
     return [story[id(a)] for a in articles]
 

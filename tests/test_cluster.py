@@ -80,13 +80,21 @@ def test_two_existing_stories_are_never_merged():
     assert len(result) == 1 and result[0].story_id in {"a", "b"}
 
 
-def test_stories_and_articles_outside_the_window_are_not_compared():
-    old = StorySeed("old", tuple(article(f"old-{a.id}", a.title, a.text, published=JUNE_20 - timedelta(days=5))
-                                 for a in (FLOOD_A, FLOOD_B)))
-    assert cluster([FOLLOW_UP], [old]) == [Assignment(None, (FOLLOW_UP,))]
-    assert cluster([FOLLOW_UP], [old], ClusterOptions(window=None, time_scale=None))[0].story_id == "old"
+def test_a_story_stays_open_while_reported_and_closes_after_the_gap():
+    """Time counts from the story's last article: five days of silence keep it open, eight
+    close it (the default gap is seven days)."""
+    def earlier(days: int) -> StorySeed:
+        return StorySeed("flood", tuple(article(f"old-{a.id}", a.title, a.text, published=JUNE_20 - timedelta(days=days))
+                                        for a in (FLOOD_A, FLOOD_B)))
+    assert cluster([FOLLOW_UP], [earlier(5)]) == [Assignment("flood", (FOLLOW_UP,))]
+    assert cluster([FOLLOW_UP], [earlier(8)]) == [Assignment(None, (FOLLOW_UP,))]
+    assert cluster([FOLLOW_UP], [earlier(8)], ClusterOptions(gap=None))[0].story_id == "flood"
+
+
+def test_new_articles_outside_the_window_are_not_compared():
     stale = article("stale", FLOOD_A.title, FLOOD_A.text, published=JUNE_20 - timedelta(days=3))
     assert stories(cluster([FLOOD_B, stale])) == {frozenset({"flood-b"}), frozenset({"stale"})}
+    assert stories(cluster([FLOOD_B, stale], options=ClusterOptions(window=None))) == {frozenset({"flood-b", "stale"})}
 
 
 def test_undated_articles_are_compared_with_everything():
@@ -131,7 +139,10 @@ def test_any_articles_each_land_exactly_once(new, old):
     assert {group.story_id for group in result} <= {None, *(s.id for s in seeds)}
 
 
-# --- quality floor: eval/cluster.py, measured values in the comments -------------------------
+# --- quality floors: eval/stream.py's check halves, measured values in the comments ---------
+
+
+STREAM = Path(__file__).resolve().parents[1] / "eval" / "stream.py"
 
 
 @pytest.fixture(scope="module")
@@ -139,14 +150,32 @@ def evaluation():
     return load_script(EVAL, "eval_cluster")
 
 
-@pytest.mark.parametrize("dataset, floor", [
-    ("uci", 0.81),                # measured 0.822 (baseline 0.772)
-    ("multiling-english", 0.97),  # measured 0.991 (baseline 0.930)
-    ("multiling-all", 0.90),      # measured 0.914 (baseline 0.195)
+@pytest.fixture(scope="module")
+def streams():
+    return load_script(STREAM, "eval_stream")
+
+
+@pytest.mark.parametrize("name, floor", [
+    ("multinews", 0.84),          # measured 0.859 (baseline 0.820; the issue asks 0.90)
+    ("multiling-english", 0.83),  # measured 0.858 (baseline 0.834; asked 0.97)
+    ("multiling-all", 0.38),      # measured 0.409 (baseline 0.193; asked 0.90)
+    ("uci", 0.80),                # measured 0.816 (baseline 0.789; asked 0.85)
 ])
-def test_clustering_quality_does_not_drop(evaluation, dataset, floor):
-    result = evaluation.evaluate(dataset)
-    assert result["digest"]["f1"] >= floor, result
+def test_check_half_quality_does_not_drop(streams, name, floor):
+    result = streams.evaluate(streams.replays(name)["check"])
+    assert result["digest"][2] >= floor, result
+
+
+@pytest.mark.parametrize("name, floor", [
+    ("developing-multinews", 0.83),  # measured 0.856 (asked 0.95)
+    ("developing-english", 0.55),    # measured 0.580
+    ("developing-all", 0.44),        # measured 0.469
+])
+def test_developing_stories_stay_whole(streams, name, floor):
+    """Each story reported over days to weeks with pauses of up to six days: the share of
+    its articles kept in one story (the mean over the check half's stories)."""
+    result = streams.evaluate(streams.replays(name)["check"])
+    assert result["kept"][0] >= floor, result
 
 
 def test_bcubed_scores_known_cases(evaluation):
@@ -155,17 +184,6 @@ def test_bcubed_scores_known_cases(evaluation):
     assert (precision, recall) == (0.5, 1.0) and f1 == pytest.approx(2 / 3)
     precision, recall, _ = evaluation.bcubed([1, 2, 3], ["a", "a", "b"])
     assert (precision, recall) == (1.0, pytest.approx(2 / 3))
-
-
-def test_batches_grow_the_stories_of_earlier_batches(evaluation):
-    """New articles are grouped in chronological batches against the stories so far: with
-    batches of 25, MultiLing English's ten events are still found whole."""
-    articles, gold = evaluation.load("multiling-english")
-    whole = cluster(articles)
-    batched = cluster(articles, options=ClusterOptions(batch=25))
-    story = {id(a): number for number, group in enumerate(batched) for a in group.articles}
-    assert evaluation.bcubed([story[id(a)] for a in articles], gold)[2] >= 0.97
-    assert stories(batched) == stories(whole)
 
 
 def test_stored_features_give_the_same_stories_as_fresh_ones():
