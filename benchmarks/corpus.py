@@ -115,9 +115,11 @@ def pools(shared: Path) -> dict[str, Pool]:
 
 
 def _names(rng: random.Random) -> list[str]:
-    """A story's own names: people and places no other story has (but by chance)."""
+    """A story's own names: people and places no other story has (but by chance). Three or
+    four syllables: there are only 225 names of two, so at 20,000 articles each would be
+    carried by dozens of unrelated stories, which real names are not."""
     syllables = ("ka", "ri", "ma", "to", "su", "na", "de", "lo", "wi", "ra", "pu", "te", "jo", "ba", "ne")
-    return ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize() for _ in range(3)]
+    return ["".join(rng.choice(syllables) for _ in range(rng.randint(3, 4))).capitalize() for _ in range(3)]
 
 
 def _story_sentences(pool: Pool, names: list[str], rng: random.Random) -> list[str]:

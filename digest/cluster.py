@@ -47,6 +47,10 @@ class ClusterOptions:
     # Earlier articles retrieved per article, and the most stories compared.
     neighbours: int = 30
     candidates: int = 10
+    # Across languages, pairs sharing fewer distinct name keys than this are coincidences.
+    min_shared: int = 2
+    # Stories of at least this many articles get a second look (a single article had its look).
+    second_look: int = 2
     # An article's signature: its heaviest words and keys found in at most `common` articles.
     signature: int = 20
     common: int = 300
@@ -73,8 +77,6 @@ class Assignment:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-# Across languages, pairs sharing fewer distinct names than this are coincidences.
-_MIN_SHARED = 2
 
 
 def _hours(moment: datetime | None) -> float:
@@ -175,14 +177,16 @@ class Stream:
         cosines, shared = self.vectors.compare(article, others)
         foreign = self.languages[others] != language
         # Across languages only names and keys count, and only when at least two meet.
-        cosines[foreign & (shared[:, 3] < _MIN_SHARED), 2:] = 0
-        best = np.zeros((2 * count, cosines.shape[1]))
-        np.maximum.at(best, owner, cosines)
+        coincidence = foreign & (shared[:, 3] < self.options.min_shared)
+        cosines[coincidence, 2:] = 0
+        keys = np.where(coincidence, 0.0, np.log1p(shared[:, 3]))
+        best = np.zeros((2 * count, cosines.shape[1] + 1))
+        np.maximum.at(best, owner, np.column_stack([cosines, keys]))
         words = np.bincount(owner, weights=cosines[:, 0], minlength=2 * count)[:count]
         since = self.hours[article] - np.array([self.last[s] for s in stories])
         return np.column_stack([
             words / np.maximum(lengths[:count], 1), best[:count, 0], best[:count, 1], best[:count, 2],
-            best[:count, 3], best[count:, 2], best[count:, 3],
+            best[:count, 3], best[count:, 2], best[count:, 3], best[count:, 4],
             [log_hours(h) for h in since], np.log([len(self.members[s]) for s in stories]),
         ])
 
@@ -203,6 +207,8 @@ def _second_look(state: Stream, model: LinkModel) -> None:
     """A new story whose first articles would, on average, have joined another story joins
     it: mends a story cut in two when its early articles found no common ground."""
     for story in range(state.seeds, len(state.members)):
+        if len(state.members[story]) < state.options.second_look:
+            continue
         stories = state.story_candidates(story)
         if not stories:
             continue

@@ -8,7 +8,8 @@
    story is the article's own.
 2. Weights: logistic regression (scikit-learn) on those pairs, each stream weighing the same.
 3. Thresholds: the join probability, and the second look's (digest.cluster), with the best
-   B-cubed F1 of digest's clustering over the tune halves, weighed by their stories (a grid).
+   B-cubed F1 of digest's clustering over the tune halves, weighed by their stories (a grid;
+   of the points within TIE of the best, the strictest).
 
 Check halves are never read. --write saves the model to digest/data/linking.yaml.
 """
@@ -32,6 +33,7 @@ from digest.linking import FEATURES, LinkModel
 DATA = Path(__file__).resolve().parents[1] / "digest" / "data" / "linking.yaml"
 JOIN = np.round(np.arange(0.1, 0.61, 0.1), 2)
 SECOND_LOOK = np.round(np.arange(0.1, 0.91, 0.1), 2)
+TIE = 0.005  # tune F1 differences smaller than this are noise (one story in 200 moved)
 
 
 def pairs(replay: Replay) -> tuple[np.ndarray, np.ndarray]:
@@ -78,15 +80,16 @@ def objective(results: Sequence[dict]) -> float:
 
 
 def choose_thresholds(tune: Sequence[Replay], weights: np.ndarray, bias: float) -> LinkModel:
-    best: tuple[float, LinkModel] | None = None
+    """The strictest grid point whose tune F1 is within TIE of the best: the objective is flat
+    near its top, and there a merged pair of events costs the reader more than a split."""
+    scored = []
     for join, second_look in itertools.product(JOIN, SECOND_LOOK):
         model = LinkModel(tuple(map(float, weights)), float(bias), float(join), float(second_look))
-        options = replace(OPTIONS, model=model)
-        f1 = objective([evaluate(replay, options) for replay in tune])
+        f1 = objective([evaluate(replay, replace(OPTIONS, model=model)) for replay in tune])
         print(f"join {join:.2f}, second look {second_look:.2f}: tune F1 {f1:.4f}", flush=True)
-        if best is None or f1 > best[0]:
-            best = (f1, model)
-    return best[1]
+        scored.append((f1, model))
+    top = max(f1 for f1, _ in scored)
+    return max((m for f1, m in scored if f1 >= top - TIE), key=lambda m: (m.threshold, m.second_look))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

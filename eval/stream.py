@@ -13,6 +13,8 @@ chosen on tune (eval/fit_cluster.py); the README reports check.
 - multiling-english, multiling-all: MultiLing 2011's ten events (English, or all seven
   languages mixed), dated the same way (the same event has the same centre in every language).
 - uci: UCI News Aggregator headlines with their own days (10-12 March 2014).
+- mixed: the halves of multinews, multiling-all and uci in one window (UCI's days moved to
+  the same three days): 900 articles of every kind at once, where chance merges show.
 - developing-multinews: the Multi-News stories each reported over days to weeks: the
   articles of a story 12 hours to 6 days apart, the stories' starts spread over four weeks.
 - developing-english, developing-all: MultiLing's events each reported over about four weeks,
@@ -39,7 +41,8 @@ from digest.cluster import ClusterOptions
 from digest.models import Article
 
 STREAMS = ("multinews", "multiling-english", "multiling-all", "uci", "developing-multinews", "developing-english",
-           "developing-all")
+           "developing-all", "mixed")
+MIXED = ("multinews", "multiling-all", "uci")
 SEED = 0
 START = datetime(2026, 1, 5, tzinfo=timezone.utc)
 SPREAD = timedelta(hours=10)
@@ -122,10 +125,21 @@ def stream(name: str, shared: Path = SHARED) -> tuple[list[Article], list[str]]:
 
 
 def replays(name: str, shared: Path = SHARED) -> dict[str, Replay]:
-    """The tune and check halves of a stream, split by story."""
+    """The tune and check halves of a stream, split by story (mixed: its parts' halves)."""
+    if name == "mixed":
+        parts = [replays(part, shared) for part in MIXED]
+        return {half: Replay(name, half, tuple(a for p in parts for a in _moved(p[half].articles)),
+                             tuple(g for p in parts for g in p[half].gold)) for half in ("tune", "check")}
     articles, gold = stream(name, shared)
     return {part: Replay(name, part, tuple(articles[i] for i in rows), tuple(gold[i] for i in rows))
             for part, rows in halves(gold).items() if part != "all"}
+
+
+def _moved(articles: Sequence[Article]) -> list[Article]:
+    """Articles dated before START moved so that the earliest falls on START's day."""
+    first = min(a.published for a in articles)
+    shift = max(START - first, timedelta(0)) // timedelta(days=1) * timedelta(days=1)
+    return [replace(a, published=a.published + shift) for a in articles]
 
 
 def kept(predicted: Sequence, gold: Sequence) -> tuple[float, float]:
