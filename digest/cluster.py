@@ -176,10 +176,12 @@ class Stream:
         owner = np.repeat(np.arange(2 * count), lengths)
         cosines, shared = self.vectors.compare(article, others)
         foreign = self.languages[others] != language
-        # Across languages only names and keys count, and only when at least two meet.
-        coincidence = foreign & (shared[:, 3] < self.options.min_shared)
+        # Across languages only names and keys count, and only when at least two meet, as
+        # written (a Title Case headline has no sure names, so no keys) or as keys.
+        met = np.maximum(shared[:, 2], shared[:, 3])
+        coincidence = foreign & (met < self.options.min_shared)
         cosines[coincidence, 2:] = 0
-        keys = np.where(coincidence, 0.0, np.log1p(shared[:, 3]))
+        keys = np.where(coincidence, 0.0, np.log1p(met))
         best = np.zeros((2 * count, cosines.shape[1] + 1))
         np.maximum.at(best, owner, np.column_stack([cosines, keys]))
         words = np.bincount(owner, weights=cosines[:, 0], minlength=2 * count)[:count]

@@ -3,12 +3,12 @@
 The features compare the article with the story's latest articles (digest.cluster keeps
 them): in the article's language, the mean and the best cosine of their words, the best of
 their title trigrams, of names as written and of script-independent name keys; in other
-languages, the best of names, of keys and of the number of keys met (log; when two or more
-meet); then the hours since the story's last article and its size. (Whether one of its outlets wrote it is
-left out: the labelled sets hardly vary it, MultiLing being all WikiNews and Multi-News
-unnamed, so its weight would learn the sets, not the news.) The
-weights and the join threshold are fitted by eval/fit_cluster.py on the tune halves of the
-labelled sets and shipped in data/linking.yaml; nothing here is set by hand.
+languages, the best of names, of keys and of the number of names or keys met (log; when two
+or more meet); then the hours since the story's last article and its size. Whether one of
+its outlets wrote it is left out: the labelled sets hardly vary it (MultiLing is all
+WikiNews, Multi-News unnamed), so its weight would learn the sets, not the news. The weights
+and the two thresholds are fitted by eval/fit_cluster.py on the tune halves of the labelled
+sets and shipped in data/linking.yaml; nothing here is set by hand.
 """
 
 from __future__ import annotations
