@@ -154,19 +154,20 @@ def _stage_table(report: dict) -> list[str]:
 def markdown(reports: list[dict], fetch: dict | None) -> str:
     lines = ["# Benchmark results", "", f"Machine: {machine()}.", "",
              f"Made by `python benchmarks/bench.py` on {time.strftime('%Y-%m-%d')}; every figure below is from that run.",
-             "", "## `digest run`, end to end (local feeds, all four formats, 20 stories in the brief)", "",
+             "", "## `digest run`, end to end (local feeds, all four formats: every story of the window "
+             "summarized into JSON and RSS, the first 20 in the HTML and PDF)", "",
              "CPU includes the worker processes. Peak memory is the highest resident memory of the main",
              "process, and of the main process and its worker processes together at one moment (sampled",
              "every 0.1 s). With several runs per size (--repeat), a row is the run of median wall time,",
              "with the range of all runs' wall times in brackets.", "",
-             "| articles | words per article, mean (median) | wall s | CPU s | peak MiB | with workers MiB | × time of previous size | re-run, nothing new (s) | B-cubed F1 |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| articles | words per article, mean (median) | stories summarized | wall s | CPU s | peak MiB | with workers MiB | × time of previous size | re-run, nothing new (s) | B-cubed F1 |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     previous = None
     for r in reports:
         ratio = f"{r['total']['wall'] / previous:.2f}" if previous else "–"
         spread = f" ({r['walls'][0]:.1f}–{r['walls'][-1]:.1f})" if len(r.get("walls", [])) > 1 else ""
         mean, median = r["words"]["all"]
-        lines.append(f"| {r['size']:,} | {mean:.0f} ({median:.0f}) | {r['total']['wall']:.1f}{spread} | {r['total']['cpu']:.1f} | "
+        lines.append(f"| {r['size']:,} | {mean:.0f} ({median:.0f}) | {r['brief_stories']:,} | {r['total']['wall']:.1f}{spread} | {r['total']['cpu']:.1f} | "
                      f"{r['total']['peak'] / 2**20:.0f} | {r['total']['peak_all'] / 2**20:.0f} | {ratio} | {r['rerun']['wall']:.1f} | {r['bcubed'][2]:.3f} |")
         previous = r["total"]["wall"]
     lines += ["", "Words per article by language, mean (median): the lengths of the real articles of "
