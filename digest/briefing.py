@@ -72,11 +72,17 @@ def _summarized(store: Store, candidates: Sequence[tuple], options: SummaryOptio
 def summarize_stories(candidates: Sequence[tuple], options: SummaryOptions) -> list[Story]:
     """Each (story id, articles, copies, change) as a Story, in whichever process it runs."""
     stories = []
-    for sid, articles, copies, change in candidates:
-        stories.append(Story(sid, choose_headline(articles), summarize(articles, options), tuple(articles),
-                             story_language(articles), tuple(sorted(copies.items())), change))
+    for candidate in candidates:
+        articles = candidate[1]
+        stories.append(_story(candidate, choose_headline(articles), summarize(articles, options)))
         progress.advance("summarize")
     return stories
+
+
+def _story(candidate: tuple, headline: str, summary: tuple[SummarySentence, ...]) -> Story:
+    sid, articles, copies, change = candidate
+    return Story(sid, headline, summary, tuple(articles), story_language(articles), tuple(sorted(copies.items())),
+                 change)
 
 
 def _made_from(articles: Sequence[Article], copies: Mapping[str, str], options: SummaryOptions) -> str:
@@ -100,11 +106,9 @@ def _summary_json(story: Story) -> str:
 
 
 def _stored_story(candidate: tuple, summary: str) -> Story:
-    sid, articles, copies, change = candidate
     data = json.loads(summary)
     sentences = tuple(SummarySentence(text, tuple(outlets), tuple(ids)) for text, outlets, ids in data["summary"])
-    return Story(sid, data["headline"], sentences, tuple(articles), story_language(articles),
-                 tuple(sorted(copies.items())), change)
+    return _story(candidate, data["headline"], sentences)
 
 
 def _rank(candidate: tuple) -> tuple:

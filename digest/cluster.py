@@ -3,10 +3,11 @@
 Articles are compared on their features (digest.features): two articles of one language on
 words, title trigrams and names; across languages only names and numbers can meet, as
 written between two Latin scripts, otherwise as script-independent keys, and one shared
-name is taken for a coincidence. Similarity fades with the time between articles.
+name is taken for a coincidence. Time does not fade similarity; it closes stories: two
+groups further apart than the gap never merge (a story reported every few days stays one).
 
 Groups are merged greedily by average similarity (the dot product of their mean vectors)
-until no pair reaches the threshold: new articles start alone, the window's existing stories
+until no pair reaches the threshold: new articles start alone, the open existing stories
 start whole and keep their ids, and two existing stories are never merged. New articles are
 compared with the window's articles only, never with the whole store, and in chronological
 batches: a batch is grouped against the stories so far (the window's, then those of the
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -264,11 +264,9 @@ class Spans:
 
 def _spans(vectors: _Vectors, batch: np.ndarray, stories: list[list[int]]) -> Spans:
     """The spans of the batch's articles, then of the stories (each story's dated articles)."""
-    hours = vectors.hours
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an undated story's span is NaN
-        first = np.array([*hours[batch], *(np.nanmin(hours[s]) for s in stories)])
-        last = np.array([*hours[batch], *(np.nanmax(hours[s]) for s in stories)])
+    hours = vectors.hours  # fmin/fmax skip NaN (undated); an undated story's span stays NaN
+    first = np.array([*hours[batch], *(np.fmin.reduce(hours[s]) for s in stories)])
+    last = np.array([*hours[batch], *(np.fmax.reduce(hours[s]) for s in stories)])
     gap = vectors.options.gap
     return Spans(first, last, math.inf if gap is None else gap.total_seconds() / 3600)
 
@@ -281,7 +279,7 @@ def _order(article: Article) -> tuple:
 
 
 def in_reach(articles: Sequence[Article], existing: Sequence[StorySeed],
-               options: ClusterOptions) -> tuple[list[Article], list[Article], list[StorySeed]]:
+             options: ClusterOptions) -> tuple[list[Article], list[Article], list[StorySeed]]:
     """(new articles to compare, new articles left out, seeds cut to the window). Undated
     articles are always in: nothing says they are old. A story with no article in the
     window is still open within the gap, compared through its latest articles."""
