@@ -3,8 +3,10 @@
 Articles are compared on their features (digest.features): two articles of one language on
 words, title trigrams and names; across languages only names and numbers can meet, as
 written between two Latin scripts, otherwise as script-independent keys, and one shared
-name is taken for a coincidence. Time does not fade similarity; it closes stories: two
-groups further apart than the gap never merge (a story reported every few days stays one).
+name is taken for a coincidence. Within a language, the similarity long articles have by
+chance is taken off, so one threshold fits headlines and long pages. Time does not fade
+similarity; it closes stories: two groups further apart than the gap never merge (a story
+reported every few days stays one).
 
 Groups are merged greedily by average similarity (the dot product of their mean vectors)
 until no pair reaches the threshold: new articles start alone, the open existing stories
@@ -18,11 +20,13 @@ of one run grow the way they grow across runs.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from importlib import resources
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,12 +36,22 @@ from .language import get_language
 from .models import Article
 
 
+# Fitted on the tune halves of eval/stream.py's streams by eval/fit_cluster.py.
+_MODEL = json.loads(resources.files("digest.data").joinpath("cluster_model.json").read_text("utf-8"))
+
+
 @dataclass(frozen=True)
 class ClusterOptions:
-    """Defaults chosen by measurement with eval/cluster.py."""
+    """Defaults fitted on tune halves (eval/fit_cluster.py, data/cluster_model.json)."""
 
     # Average similarity two groups need to become one story.
-    threshold: float = 0.095
+    threshold: float = _MODEL["threshold"]
+    # Long articles share more words by chance than short ones: the similarity unrelated
+    # articles of one language have on average is about intercept + slope * ln(words + 1)
+    # (a line fitted on unrelated pairs), and `background` times the pair's mean chance
+    # similarity is taken off each pair, so one threshold fits headlines and long web pages.
+    chance: tuple[float, float] = (_MODEL["chance_intercept"], _MODEL["chance_slope"])
+    background: float = _MODEL["background"]
     # Articles and stories older than the newest article minus this are not compared.
     window: timedelta | None = timedelta(hours=48)
     # A story silent longer than this is closed: nothing joins it, and two groups further
@@ -154,6 +168,7 @@ class _Vectors:
             self.sure_present = (self.sure > 0).astype(np.float32)
             self.latin = np.array([f.latin for f in features])
         self.hours = np.array([_hours(a.published) for a in articles])  # NaN: undated
+        self.chance = options.background * chance_similarity(articles, options.chance)
 
     def similarity(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Similarity of articles `rows` with articles `cols` (indices), dense float32.
@@ -163,7 +178,8 @@ class _Vectors:
         for code in np.unique(self.languages[rows]):
             mine = np.flatnonzero(self.languages[rows] == code)
             same = self.languages[cols] == code
-            _put(similarity, mine, np.flatnonzero(same), _dot(self.same, rows[mine], cols[same]))
+            chance = (self.chance[rows[mine], None] + self.chance[None, cols[same]]) / 2
+            _put(similarity, mine, np.flatnonzero(same), _dot(self.same, rows[mine], cols[same]) - chance)
             if self.multilingual and not same.all():
                 others = np.flatnonzero(~same)
                 _put(similarity, mine, others, self._across_languages(rows[mine], cols[others]))
@@ -182,6 +198,13 @@ class _Vectors:
             if r.size and c.size:
                 _put(similarity, r, c, _coincidence_free(bags, present, rows[r], cols[c]))
         return self.options.cross_lingual * similarity
+
+
+def chance_similarity(articles: Sequence[Article], line: tuple[float, float]) -> np.ndarray:
+    """Each article's expected similarity to an unrelated article of its language, by its
+    length in words (title and text)."""
+    words = np.array([len(a.title.split()) + len(a.text.split()) for a in articles], dtype=np.float32)
+    return (line[0] + line[1] * np.log1p(words)).astype(np.float32)
 
 
 def _put(target: np.ndarray, rows: np.ndarray, cols: np.ndarray, block: np.ndarray) -> None:

