@@ -219,6 +219,22 @@ def copied_from(story: Story) -> dict[str, str]:
     return {copy: outlets.get(original, "another outlet") for copy, original in story.copies}
 
 
+# On paper a big story lists this many articles, one per outlet: the rest are in the HTML and JSON.
+APPENDIX_ARTICLES = 12
+
+
+def appendix_articles(story: Story) -> tuple[list[Article], int]:
+    """(the articles the printed Sources list, how many it leaves out): all of a story of up
+    to APPENDIX_ARTICLES, else the first article of each outlet up to that many."""
+    if len(story.articles) <= APPENDIX_ARTICLES:
+        return list(story.articles), 0
+    firsts: dict[str, Article] = {}
+    for article in story.articles:
+        firsts.setdefault(article.outlet, article)
+    listed = list(firsts.values())[:APPENDIX_ARTICLES]
+    return listed, len(story.articles) - len(listed)
+
+
 def story_link(story: Story, options: RenderOptions) -> str | None:
     """Where a story lives for feed readers: its anchor in the published brief, else a source article."""
     if options.folder_url:
@@ -274,6 +290,7 @@ def environment() -> jinja2.Environment:
     )
     env.globals.update(safe_href=safe_href, chips=sentence_chips, direction=text_direction, dir_of=text_direction_of,
                        count=count, latest=latest_article, coverage=coverage, copied_from=copied_from,
+                       appendix=appendix_articles,
                        sentence_language=sentence_language, source_label=source_label, day=day_label,
                        headlines=headline_items)
     return env

@@ -350,6 +350,26 @@ def test_pdf_appendix_lists_full_urls_and_no_unsafe_ones(pdf_text: tuple[int, st
     assert "<script>alert(1)</script>" in flat  # the hostile title is printed as text
 
 
+def test_pdf_keeps_big_stories_and_many_inputs_brief_while_the_html_lists_all() -> None:
+    """A 30-article story from 20 outlets prints one article per outlet up to 12 and says how
+    many more there are; 25 inputs print as one line plus the one that failed."""
+    start = datetime(2024, 6, 20, tzinfo=timezone.utc)
+    articles = tuple(_article(f"a{i}", f"Outlet {i % 20}", f"Banjir rob ke-{i}", f"https://o{i % 20}.example/{i}",
+                              start + timedelta(minutes=i)) for i in range(30))
+    big = Story("big", "Banjir rob merendam pesisir utara", hanoi_story().summary, articles, "id")
+    sources = tuple(SourceReport(f"Outlet {i}", "ok", 3) for i in range(24)) + (
+        SourceReport("Reuters", "failed", 0, "HTTP 503"),)
+    briefing = replace(realistic_briefing(big), sources=sources)
+    text = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(briefing))).pages))
+    appendix = text[text.rindex("Sources"):]
+    assert all(f"{i + 1}. Outlet {i} ·" in appendix for i in range(12)) and "13. " not in appendix
+    assert "and 18 more articles, listed in briefing.html and briefing.json" in text
+    assert "25 inputs: 24 read, 72 articles; the others below." in text
+    assert "Reuters · failed: HTTP 503" in text and "Outlet 23" not in text
+    page = render_html(briefing)
+    assert all(f"https://o{i % 20}.example/{i}" in page for i in range(30)) and "Outlet 23" in page
+
+
 def test_pdf_page_size_follows_options() -> None:
     def width(options: RenderOptions) -> float:
         return float(PdfReader(io.BytesIO(render_pdf(realistic_briefing(), options))).pages[0].mediabox.width)
