@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 # it, so a summary is about the length asked for rather than short of it by a sentence.
 OVERRUN = 1 / 3
 # A candidate this similar (stemmed cosine) to a picked sentence repeats it (and so does one
-# with too few content stems new to the summary: Weights.novelty).
+# with too few content stems new to the summary: Weights.novelty; in a story of one report,
+# Weights.single_novelty, fitted to 0: one writer's sentences build on one another's words).
 REDUNDANT = 0.5
 
 
@@ -37,7 +38,8 @@ def select(pool: Pool, ratings: numpy.ndarray, options: SummaryOptions) -> list[
     lengths = numpy.array([len(c.text.split()) for c in pool.candidates])
     per_word = weights.concepts / numpy.maximum(lengths, 1) ** weights.length_scale
     several = len(set(pool.reports.tolist())) > 1  # concepts are what several reports tell
-    summary = _Summary(pool, concepts(pool) if weights.concepts and several else None, weights.novelty)
+    novelty = weights.novelty if several else weights.single_novelty
+    summary = _Summary(pool, concepts(pool) if weights.concepts and several else None, novelty)
     limit = options.max_words + options.max_words * OVERRUN
     while len(summary.chosen) < options.sentences and summary.words < options.max_words:
         free = summary.allowed & ~summary.waiting
