@@ -184,6 +184,7 @@ ABLATIONS: dict[str, tuple[dict, dict]] = {
     "no one-report lede": ({"single_position": Weights().position}, {}),
     "no MMR penalty": ({"redundancy": 0.0}, {}),
     "no novelty rule": ({"novelty": 0.0}, {}),
+    "one-report repeats strict": ({"single_novelty": Weights().novelty, "single_redundant": 0.5}, {}),
     "no debris filter": ({}, {"is_candidate": _length_only}),
     "no dangling rule": ({}, {"is_dangling": lambda text, lang: False}),
 }
