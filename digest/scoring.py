@@ -189,6 +189,8 @@ class Weights:
     agreement_threshold: float = 0.5  # Agreement: cosine of "the same fact"
     redundancy: float = _MODEL["redundancy"]  # MMR: a candidate's score minus this times its closest pick's cosine
     novelty: float = 0.5  # a pick needs this share of content stems new to the summary
+    single_novelty: float = _MODEL["single_novelty"]  # the same in a one-report story
+    single_redundant: float = _MODEL["single_redundant"]  # selection.REDUNDANT in a one-report story
     single_position: float = _MODEL["single_position"]  # Position's weight in a one-report story
     concepts: float = _MODEL["concepts"]  # selection: weight of the concepts a pick adds (digest/concepts.py)
     length_scale: float = _MODEL["length_scale"]  # selection: that gain divided by the pick's length to this power

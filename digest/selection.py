@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 # it, so a summary is about the length asked for rather than short of it by a sentence.
 OVERRUN = 1 / 3
 # A candidate this similar (stemmed cosine) to a picked sentence repeats it (and so does one
-# with too few content stems new to the summary: Weights.novelty).
+# with too few content stems new to the summary: Weights.novelty). In a story of one report
+# the two are Weights.single_redundant and single_novelty, fitted looser: one writer's
+# sentences build on one another's words without retelling a fact.
 REDUNDANT = 0.5
 
 
@@ -37,7 +39,8 @@ def select(pool: Pool, ratings: numpy.ndarray, options: SummaryOptions) -> list[
     lengths = numpy.array([len(c.text.split()) for c in pool.candidates])
     per_word = weights.concepts / numpy.maximum(lengths, 1) ** weights.length_scale
     several = len(set(pool.reports.tolist())) > 1  # concepts are what several reports tell
-    summary = _Summary(pool, concepts(pool) if weights.concepts and several else None, weights.novelty)
+    repeats = (REDUNDANT, weights.novelty) if several else (weights.single_redundant, weights.single_novelty)
+    summary = _Summary(pool, concepts(pool) if weights.concepts and several else None, *repeats)
     limit = options.max_words + options.max_words * OVERRUN
     while len(summary.chosen) < options.sentences and summary.words < options.max_words:
         free = summary.allowed & ~summary.waiting
@@ -57,8 +60,8 @@ class _Summary:
     """The picks so far and what they rule out: repeats, and dangling sentences whose
     sentence before is not picked yet."""
 
-    def __init__(self, pool: Pool, found: Concepts | None, novelty: float) -> None:
-        self.pool, self.found, self.novelty = pool, found, novelty
+    def __init__(self, pool: Pool, found: Concepts | None, redundant: float, novelty: float) -> None:
+        self.pool, self.found, self.redundant, self.novelty = pool, found, redundant, novelty
         self.stems = pool.counts.sign()
         self.sizes = numpy.maximum(numpy.asarray(self.stems.sum(axis=1)).ravel(), 1)
         self.covered = numpy.zeros(self.stems.shape[1])
@@ -78,7 +81,7 @@ class _Summary:
         self.covered = numpy.maximum(self.covered, self.stems[pick].toarray().ravel())
         self.closest = numpy.maximum(self.closest, self.pool.cosine_to(pick))
         new_share = 1 - (self.stems @ self.covered) / self.sizes
-        self.allowed &= (self.closest < REDUNDANT) & (new_share >= self.novelty)
+        self.allowed &= (self.closest < self.redundant) & (new_share >= self.novelty)
         self.allowed[pick] = False
         follower = self.at.get((self.pool.candidates[pick].article, self.pool.candidates[pick].position + 1))
         if follower is not None:

@@ -37,6 +37,8 @@ GRID = {
     "headline": (0.0, 1.0, 2.0),
     "agreement": (0.0, 1.0, 2.0),
     "half_life": (2.0, 3.0, 5.0),
+    "single_novelty": (0.0, 0.25, 0.5),
+    "single_redundant": (0.5, 0.65, 0.8),
 }
 
 

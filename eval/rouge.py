@@ -43,6 +43,7 @@ from sumy.utils import get_stop_words
 import digest.summarize as summarize_module
 from digest.language import get_language
 from digest.models import Article
+from digest.selection import REDUNDANT
 from digest.similarity import cosine, jaccard, terms
 from digest.summarize import ALGORITHMS, SummaryOptions, Weights, is_heading, summarize
 from summary_data import DATASETS, METRICS, SHARED, Case, Dataset, halves, load
@@ -184,6 +185,7 @@ ABLATIONS: dict[str, tuple[dict, dict]] = {
     "no one-report lede": ({"single_position": Weights().position}, {}),
     "no MMR penalty": ({"redundancy": 0.0}, {}),
     "no novelty rule": ({"novelty": 0.0}, {}),
+    "one-report repeats strict": ({"single_novelty": Weights().novelty, "single_redundant": REDUNDANT}, {}),
     "no debris filter": ({}, {"is_candidate": _length_only}),
     "no dangling rule": ({}, {"is_dangling": lambda text, lang: False}),
 }
