@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from digest.config import Config, ConfigError, Email, cron_trigger, load_config
+from digest.config import Config, ConfigError, Email, load_config
+from digest.cron import cron_trigger
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo"
