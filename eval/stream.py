@@ -14,6 +14,8 @@ chosen on tune (eval/fit_cluster.py); the README reports check.
   languages mixed), dated the same way (the same event has the same centre in every language);
   multiling-french ... multiling-hindi: each other language alone.
 - uci: UCI News Aggregator headlines with their own days (10-12 March 2014).
+- indosum: IndoSum's 1,270 Indonesian articles (the sample and the large set), each its own
+  story, in the same 3-day window: how often unrelated Indonesian news is merged (precision).
 - mixed: the halves of multinews, multiling-all and uci in one window (UCI's days moved to
   the same three days): 900 articles of every kind at once, where chance merges show.
 - developing-multinews: the Multi-News stories each reported over days to weeks: the
@@ -45,7 +47,7 @@ from digest.models import Article
 # hide stories that one language alone splits.
 LANGUAGES = tuple(f"multiling-{name}" for name in MULTILING if name != "english")
 STREAMS = ("multinews", "multiling-english", "multiling-all", "uci", "developing-multinews", "developing-english",
-           "developing-all", "mixed", *LANGUAGES)
+           "developing-all", "mixed", "indosum", *LANGUAGES)
 MIXED = ("multinews", "multiling-all", "uci")
 SEED = 0
 START = datetime(2026, 1, 5, tzinfo=timezone.utc)
@@ -77,6 +79,15 @@ def _multinews(shared: Path) -> tuple[list[Article], list[str]]:
     articles = [Article(id=d["doc_id"], title=d["title"], text=d["text"], outlet=d["source"], language="en",
                         source="multinews") for d in docs]
     return articles, [d["label"] for d in docs]
+
+
+def _indosum(shared: Path) -> tuple[list[Article], list[str]]:
+    articles = []
+    for part in ("indosum_dev_sample", "indosum_dev_large"):
+        articles += [Article(id=d["doc_id"], title=d["title"], text=d["text"], outlet=d["source"], language="id",
+                             source="indosum") for story in _lines(shared / "eval" / part / "clusters.jsonl")
+                     for d in story["docs"]]
+    return articles, [a.id for a in articles]
 
 
 def _developing(names: Sequence[str], shared: Path, rng: random.Random) -> tuple[list[Article], list[str]]:
@@ -120,6 +131,9 @@ def stream(name: str, shared: Path = SHARED) -> tuple[list[Article], list[str]]:
         return _centred(articles, gold, rng), gold
     if name == "uci":
         return load("uci", shared)
+    if name == "indosum":
+        articles, gold = _indosum(shared)
+        return _centred(articles, gold, rng), gold
     if name == "developing-multinews":
         articles, gold = _multinews(shared)
         return _spread(articles, gold, rng), gold

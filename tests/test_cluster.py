@@ -153,7 +153,7 @@ def evaluation():
 
 
 @pytest.mark.parametrize("dataset, floor", [
-    ("uci", 0.77),                # measured 0.777 (baseline 0.772; 0.795 before the length-aware background,
+    ("uci", 0.77),                # measured 0.779 (baseline 0.772; 0.795 before the length-aware background,
                                   # which lowers the bar for headlines: more chance merges in a full window)
     ("multiling-english", 0.95),  # measured 0.963 (baseline 0.930; 0.991 before: topics split into stories)
     ("multiling-all", 0.97),      # measured 0.991 (baseline 0.195; 0.914 before)
@@ -169,6 +169,7 @@ def test_clustering_quality_does_not_drop(evaluation, dataset, floor):
     ("developing-multinews", 0.86, 0.87),  # measured 0.874, kept 0.887 (baseline 0.820; 0.667 with the fade)
     ("developing-all", 0.97, 0.95),        # measured 0.982, kept 0.980 (baseline 0.193; 0.831 before the background)
     ("multinews", 0.86, 0.88),             # measured 0.872, kept 0.898 (baseline 0.820; 0.843 before the background)
+    ("indosum", 0.62, 1.0),                # measured 0.637: unrelated Indonesian articles (baseline 0.600; 0.570 before)
 ])
 def test_stories_hold_on_the_check_half(stream, floor, kept):
     streams = load_script(EVAL.with_name("stream.py"), "eval_stream")
