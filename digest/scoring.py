@@ -100,7 +100,9 @@ class Pool:
         return (self.unit @ self.unit.T) >= threshold
 
     def cosine_to(self, index: int) -> numpy.ndarray:
-        return (self.unit @ self.unit[index].T).toarray().ravel()
+        # A product with the dense row: the same sums, term by term, as with the sparse row
+        # (its zeros add nothing), without building a sparse matrix per call.
+        return self.unit @ row(self.unit, index)
 
 
 # --- components ------------------------------------------------------------------------
@@ -298,6 +300,14 @@ def term_matrix(bags: Sequence[Counter], vocabulary: dict[str, int] | None = Non
         indptr.append(len(indices))
     return sparse.csr_matrix((numpy.array(values, dtype=float), numpy.array(indices, dtype=numpy.int32), indptr),
                              shape=(len(bags), len(columns)))
+
+
+def row(matrix: sparse.csr_matrix, index: int) -> numpy.ndarray:
+    """Row `index` of a CSR matrix as a dense array (no sparse matrix built for it)."""
+    dense = numpy.zeros(matrix.shape[1])
+    start, end = matrix.indptr[index], matrix.indptr[index + 1]
+    dense[matrix.indices[start:end]] = matrix.data[start:end]
+    return dense
 
 
 def normalised(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
