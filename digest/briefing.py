@@ -28,11 +28,6 @@ from .workers import spread
 # Fewer articles to summarize than this are summarized in this process: a worker costs a
 # second or two to start (it imports the summarizer).
 ARTICLES_PER_PROCESS = 1000
-# This process summarizes more than a worker by the articles it gets through while a worker
-# starts (Python, the summarizer's imports, NLTK alone 1.7 s of CPU). Measured on the
-# 10,000-article benchmark's stories: with equal shares the worker ended 0.4-1.7 s after
-# this process, with 400 more here 0.4 s after, with 800 more 0.6 s before.
-WORKER_START_ARTICLES = 500
 
 
 def chronological(article: Article) -> tuple:
@@ -67,8 +62,7 @@ def _summarized(store: Store, candidates: Sequence[tuple], options: SummaryOptio
     made_from = {c[0]: _made_from(c[1], c[2], options) for c in candidates}
     stored = {sid: summary for sid, (source, summary) in store.summaries(made_from).items() if source == made_from[sid]}
     todo = [c for c in candidates if c[0] not in stored]
-    fresh = spread(summarize_stories, todo, [len(c[1]) for c in todo], ARTICLES_PER_PROCESS, options,
-                   head_start=WORKER_START_ARTICLES)
+    fresh = spread(summarize_stories, todo, [len(c[1]) for c in todo], ARTICLES_PER_PROCESS, options)
     store.save_summaries({s.id: (made_from[s.id], _summary_json(s)) for s in fresh})
     progress.advance("summarize", len(candidates) - len(todo))
     made = {s.id: s for s in fresh}

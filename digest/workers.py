@@ -45,12 +45,10 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def split(items: Sequence[Any], parts: int, weight: Callable[[Any], int] = lambda _: 1,
-          head_start: int = 0) -> list[list[int]]:
-    """Indexes of `items` in `parts` shares of about equal total weight (heaviest first), the
-    first share `head_start` weight more: this process's, which need not start a worker."""
+def split(items: Sequence[Any], parts: int, weight: Callable[[Any], int] = lambda _: 1) -> list[list[int]]:
+    """Indexes of `items` in `parts` shares of about equal total weight (heaviest first)."""
     shares: list[list[int]] = [[] for _ in range(max(1, parts))]
-    loads = [-head_start] + [0] * (len(shares) - 1)
+    loads = [0] * len(shares)
     for index in sorted(range(len(items)), key=lambda i: -weight(items[i])):
         lightest = loads.index(min(loads))
         shares[lightest].append(index)
@@ -71,14 +69,12 @@ def map_shares(function: Callable[[Share], Result], shares: Sequence[Share]) -> 
 
 
 def spread(function: Callable[..., list[Result]], items: Sequence[Any], weights: Sequence[int],
-           per_process: int, *args: Any, head_start: int = 0) -> list[Result]:
+           per_process: int, *args: Any) -> list[Result]:
     """function(items, *args), which gives one result per item, with the items shared out
     among up to one process per core, one per `per_process` of their total weight; results
-    in the order of `items`. This process's share has `head_start` more weight: what a
-    worker gets through while starting (and importing what `function` needs)."""
+    in the order of `items`."""
     parts = min(cores(), sum(weights) // max(per_process, 1))
-    shares = (split(weights, parts, weight=lambda w: w, head_start=head_start) if parts > 1
-              else [list(range(len(items)))])
+    shares = split(weights, parts, weight=lambda w: w) if parts > 1 else [list(range(len(items)))]
     done = map_shares(_apply, [(function, [items[i] for i in share], args) for share in shares])
     results: list[Any] = [None] * len(items)
     for share, outcome in zip(shares, done):

@@ -61,13 +61,6 @@ def test_split_balances_the_weights():
     assert sorted(sum([9, 1, 1, 1, 5, 4][i] for i in share) for share in shares) == [10, 11]
 
 
-def test_split_gives_the_first_share_its_head_start():
-    weights = [3, 3, 2, 2, 2, 2, 1, 1]
-    shares = split(weights, 2, weight=lambda x: x, head_start=4)
-    assert sorted(i for share in shares for i in share) == list(range(8))
-    assert [sum(weights[i] for i in share) for share in shares] == [10, 6]
-
-
 def power(base: int, exponent: int) -> tuple[int, int]:
     return os.getpid(), base ** exponent
 
