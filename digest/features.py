@@ -182,18 +182,20 @@ def _add_sentence(terms: Features, lang: Language, sentence: str, weight: float,
     numbers, and every word of a caseless script; they are sure unless `confirmed` leaves
     them out."""
     analyse = _analyser(lang.code)
+    # Local names and dict.get: Counter's += calls Python code (__missing__) for every new word.
+    words, names, sure_names, keys = terms.words, terms.names, terms.sure_names, terms.keys
     for position, word in enumerate(lang.words(sentence)):
         stem, name, cased, key = analyse(word)
         if stem is not None:
-            terms.words[stem] += weight
+            words[stem] = words.get(stem, 0) + weight
         if name is None or (cased and position < first_name):
             continue
-        terms.names[name] += weight
+        names[name] = names.get(name, 0) + weight
         if cased and confirmed is not None and name not in confirmed:
             continue
-        terms.sure_names[name] += weight
+        sure_names[name] = sure_names.get(name, 0) + weight
         if key is not None:
-            terms.keys[key] += weight
+            keys[key] = keys.get(key, 0) + weight
 
 
 # The letters of the Latin script (Basic Latin to Latin Extended-B).

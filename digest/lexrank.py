@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy
 from scipy import sparse
@@ -24,8 +25,13 @@ class FastLexRankSummarizer(LexRankSummarizer):
         words = [self._to_words_set(s) for s in document.sentences]
         if not words:
             return ()
-        scores = self.power_method(self._graph(words), self.epsilon)
+        scores = self.rate_bags([Counter(w) for w in words])
         return self._get_best_sentences(document.sentences, sentences_count, dict(zip(document.sentences, scores)))
+
+    def rate_bags(self, bags: Sequence[Counter]) -> numpy.ndarray:
+        """The LexRank score of each sentence given as its bag of stems, stop words left out
+        (what _to_words_set makes of it, counted): the summarizer's candidates have theirs."""
+        return self.power_method(self._graph(bags), self.epsilon)
 
     def _to_words_set(self, sentence) -> list[str]:
         """sumy's, word for word: lower-cased words (sumy's normalize_word, once, not twice)
@@ -33,13 +39,13 @@ class FastLexRankSummarizer(LexRankSummarizer):
         stop_words, stem = self._stop_words, self._stemmer
         return [stem(word) for word in map(str.lower, sentence.words) if word not in stop_words]
 
-    def _graph(self, sentences: list[list[str]]) -> sparse.csr_matrix:
+    def _graph(self, bags: Sequence[Counter]) -> sparse.csr_matrix:
         """Row-stochastic adjacency: cosine above the threshold, divided by the degree."""
-        counts = term_matrix([Counter(words) for words in sentences])
+        counts = term_matrix(bags)
         top = numpy.maximum(counts.max(axis=1).toarray().ravel(), 1)
         tf = sparse.csr_matrix(sparse.diags(1.0 / top) @ counts)
         df = numpy.bincount(tf.indices, minlength=tf.shape[1])
-        unit = normalised(tf @ sparse.diags(numpy.log(len(sentences) / (1 + df))))
+        unit = normalised(tf @ sparse.diags(numpy.log(len(bags) / (1 + df))))
         linked = (unit @ unit.T) > self.threshold
         degrees = numpy.maximum(numpy.asarray(linked.sum(axis=1)).ravel(), 1)
         return sparse.csr_matrix(sparse.diags(1.0 / degrees) @ linked.astype(float))

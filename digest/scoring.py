@@ -9,6 +9,7 @@ set with `eval/rouge.py --ablation` (see the README).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import math
@@ -99,7 +100,9 @@ class Pool:
         return (self.unit @ self.unit.T) >= threshold
 
     def cosine_to(self, index: int) -> numpy.ndarray:
-        return (self.unit @ self.unit[index].T).toarray().ravel()
+        # A product with the dense row: the same sums, term by term, as with the sparse row
+        # (its zeros add nothing), without building a sparse matrix per call.
+        return self.unit @ row(self.unit, index)
 
 
 # --- components ------------------------------------------------------------------------
@@ -224,6 +227,13 @@ def score(pool: Pool, parts: Sequence[tuple[float, Component]]) -> numpy.ndarray
 def rate(pool: Pool, algorithm: str) -> list[float]:
     """Each candidate's rating by the sumy algorithm (higher is better)."""
     summarizer = _build(algorithm, pool)
+    rate_bags = getattr(summarizer, "rate_bags", None)
+    if rate_bags is not None and all(pool.articles[c.article].language == pool.lang.code for c in pool.candidates):
+        # The candidates' stems are what sumy would make of their words in the pool's
+        # language: no sumy document, no second tokenizing (digest.lexrank).
+        with numpy.errstate(invalid="ignore", divide="ignore"):
+            ratings = rate_bags([c.terms for c in pool.candidates])
+        return numpy.where(numpy.isfinite(ratings), ratings, 0.0).tolist()
     sentences = [Sentence(c.text, pool.lang) for c in pool.candidates]
     document = ObjectDocumentModel([Paragraph(sentences)])
     recorder = _RatingRecorder()
@@ -251,15 +261,21 @@ class _RatingRecorder:
 def _build(algorithm: str, pool: Pool):
     lang = pool.lang
     if algorithm != "edmundson":
-        summarizer = summarizer_class(algorithm)(lang.stem)
-        summarizer.stop_words = lang.stop_words
-        return summarizer
+        return _plain_summarizer(algorithm, lang)
     # Edmundson's cue method needs hand-made cue lists no language ships; its key method
     # takes the story's most frequent content words, as in Edmundson (1969).
     summarizer = summarizer_class(algorithm)(lang.stem, cue_weight=0.0, key_weight=1.0, title_weight=0.0)
     frequent = sum((c.terms for c in pool.candidates), Counter()).most_common(20)
     summarizer.bonus_words = [word for word, _ in frequent]
     summarizer.null_words = lang.stop_words
+    return summarizer
+
+
+@functools.lru_cache(maxsize=None)
+def _plain_summarizer(algorithm: str, lang: Language):
+    """One per algorithm and language: setting the stop words costs a millisecond a story."""
+    summarizer = summarizer_class(algorithm)(lang.stem)
+    summarizer.stop_words = lang.stop_words
     return summarizer
 
 
@@ -286,6 +302,14 @@ def term_matrix(bags: Sequence[Counter], vocabulary: dict[str, int] | None = Non
         indptr.append(len(indices))
     return sparse.csr_matrix((numpy.array(values, dtype=float), numpy.array(indices, dtype=numpy.int32), indptr),
                              shape=(len(bags), len(columns)))
+
+
+def row(matrix: sparse.csr_matrix, index: int) -> numpy.ndarray:
+    """Row `index` of a CSR matrix as a dense array (no sparse matrix built for it)."""
+    dense = numpy.zeros(matrix.shape[1])
+    start, end = matrix.indptr[index], matrix.indptr[index + 1]
+    dense[matrix.indices[start:end]] = matrix.data[start:end]
+    return dense
 
 
 def normalised(matrix: sparse.csr_matrix) -> sparse.csr_matrix:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy
 
 from .concepts import Concepts, concepts
-from .scoring import Pool
+from .scoring import Pool, row
 
 if TYPE_CHECKING:
     from .summarize import SummaryOptions
@@ -77,8 +77,8 @@ class _Summary:
         self.chosen.append(pick)
         self.words += int(lengths[pick])
         if self.found:
-            self.told |= self.found.matrix[pick].toarray().ravel() > 0
-        self.covered = numpy.maximum(self.covered, self.stems[pick].toarray().ravel())
+            self.told |= row(self.found.matrix, pick) > 0
+        self.covered = numpy.maximum(self.covered, row(self.stems, pick))
         self.closest = numpy.maximum(self.closest, self.pool.cosine_to(pick))
         new_share = 1 - (self.stems @ self.covered) / self.sizes
         self.allowed &= (self.closest < self.redundant) & (new_share >= self.novelty)

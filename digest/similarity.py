@@ -10,7 +10,9 @@ from .language import Language
 
 def terms(text: str, lang: Language) -> Counter:
     """Stemmed content words of a text, with their counts."""
-    return Counter(stem for stem in map(lang.content_stem, lang.words(text)) if stem is not None)
+    bag = Counter(map(lang.content_stem, lang.words(text)))  # counted in C; stop words count as None
+    del bag[None]
+    return bag
 
 
 def norm(bag: Counter) -> float:
