@@ -25,7 +25,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from digest.cluster import ClusterOptions, cluster
+from digest.features import Features
 from digest.models import Article
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -130,10 +131,12 @@ def baseline(articles: Sequence[Article]) -> list[int]:
     return labels.tolist()
 
 
-def digest_labels(articles: Sequence[Article], options: ClusterOptions = ClusterOptions()) -> list[int]:
-    """digest.cluster (default options unless given), as story numbers per article."""
+def digest_labels(articles: Sequence[Article], options: ClusterOptions = ClusterOptions(),
+                  features: Mapping[str, Features] | None = None) -> list[int]:
+    """digest.cluster (default options unless given), as story numbers per article;
+    `features` (by article id) saves computing them again."""
     story = {}
-    for number, assignment in enumerate(cluster(articles, options=options)):
+    for number, assignment in enumerate(cluster(articles, options=options, features=features)):
         story.update((id(a), number) for a in assignment.articles)
     return [story[id(a)] for a in articles]
 

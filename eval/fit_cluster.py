@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from cluster import SHARED, bcubed
+from cluster import SHARED, bcubed, digest_labels
 from stream import LANGUAGES, OPTIONS, STREAMS, Replay, replays
 
-from digest.cluster import ClusterOptions, _Vectors, chance_similarity, cluster
+from digest.cluster import ClusterOptions, _Vectors, chance_similarity
 from digest.features import Features, article_features
 
 MODEL = Path(__file__).resolve().parents[1] / "digest" / "data" / "cluster_model.json"
@@ -59,10 +59,7 @@ def chance_line(tune: dict[str, Replay], features: dict[str, Features]) -> tuple
 
 
 def f1(replay: Replay, features: dict[str, Features], options: ClusterOptions) -> float:
-    story = {}
-    for number, assignment in enumerate(cluster(replay.articles, options=options, features=features)):
-        story.update((a.id, number) for a in assignment.articles)
-    return bcubed([story[a.id] for a in replay.articles], list(replay.gold))[2]
+    return bcubed(digest_labels(replay.articles, options, features), list(replay.gold))[2]
 
 
 def objective(scores: dict[str, float]) -> float:
