@@ -71,6 +71,11 @@ class ClusterOptions:
     # Factor on the name similarity of two languages: names and numbers are all that can
     # link languages, so their agreement counts for more than within one language.
     cross_lingual: float = 1.5
+    # ...but the more articles a window holds, the more pairs share two names or numbers by
+    # chance (multiple comparisons): above `crowd` articles the factor shrinks as
+    # (crowd / articles) ** crowd_power.
+    crowd: int = _MODEL["crowd"]
+    crowd_power: float = _MODEL["crowd_power"]
     # New articles grouped at a time: results equal one batch's below this many articles.
     batch: int = 1000
 
@@ -167,6 +172,8 @@ class _Vectors:
             self.keys_present = (self.keys > 0).astype(np.float32)
             self.sure_present = (self.sure > 0).astype(np.float32)
             self.latin = np.array([f.latin for f in features])
+            crowded = min(1.0, (options.crowd / len(articles)) ** options.crowd_power)
+            self.cross_lingual = options.cross_lingual * crowded
         self.hours = np.array([_hours(a.published) for a in articles])  # NaN: undated
         self.chance = options.background * chance_similarity(articles, options.chance)
 
@@ -197,7 +204,7 @@ class _Vectors:
             r, c = np.flatnonzero(row_mask), np.flatnonzero(col_mask)
             if r.size and c.size:
                 _put(similarity, r, c, _coincidence_free(bags, present, rows[r], cols[c]))
-        return self.options.cross_lingual * similarity
+        return self.cross_lingual * similarity
 
 
 def chance_similarity(articles: Sequence[Article], line: tuple[float, float]) -> np.ndarray:

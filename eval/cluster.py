@@ -43,18 +43,23 @@ MULTILING = {"english": "en", "french": "fr", "czech": "cs", "greek": "el", "ara
 DATASETS = ("uci", *(f"multiling-{name}" for name in MULTILING), "multiling-all", "indosum-distinct")
 
 
-def bcubed(predicted: Sequence[Hashable], gold: Sequence[Hashable]) -> tuple[float, float, float]:
-    """B-cubed precision, recall and F1 of a clustering: per item, the share of its
-    predicted cluster that shares its gold label, and the share of its gold cluster
-    that shares its predicted cluster, averaged over items."""
+def bcubed_items(predicted: Sequence[Hashable], gold: Sequence[Hashable]) -> list[tuple[float, float]]:
+    """Per item: the share of its predicted cluster that shares its gold label (precision),
+    and the share of its gold cluster that shares its predicted cluster (recall)."""
     if len(predicted) != len(gold):
         raise ValueError("predicted and gold labels differ in length")
-    if not gold:
-        return 1.0, 1.0, 1.0
     both = Counter(zip(predicted, gold))
     sizes_predicted, sizes_gold = Counter(predicted), Counter(gold)
-    precision = sum(both[p, g] / sizes_predicted[p] for p, g in zip(predicted, gold)) / len(gold)
-    recall = sum(both[p, g] / sizes_gold[g] for p, g in zip(predicted, gold)) / len(gold)
+    return [(both[p, g] / sizes_predicted[p], both[p, g] / sizes_gold[g]) for p, g in zip(predicted, gold)]
+
+
+def bcubed(predicted: Sequence[Hashable], gold: Sequence[Hashable]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 of a clustering: bcubed_items averaged over items."""
+    items = bcubed_items(predicted, gold)
+    if not items:
+        return 1.0, 1.0, 1.0
+    precision = sum(p for p, _ in items) / len(items)
+    recall = sum(r for _, r in items) / len(items)
     return precision, recall, 2 * precision * recall / (precision + recall)
 
 

@@ -18,6 +18,9 @@ chosen on tune (eval/fit_cluster.py); the README reports check.
   story, in the same 3-day window: how often unrelated Indonesian news is merged (precision).
 - mixed: the halves of multinews, multiling-all and uci in one window (UCI's days moved to
   the same three days): 900 articles of every kind at once, where chance merges show.
+- day: mixed and indosum in one window, about 1,550 articles: a busy day of several languages,
+  where unrelated news of one topic, and names and numbers across languages, meet by chance
+  more often than in any smaller stream.
 - developing-multinews: the Multi-News stories each reported over days to weeks: the
   articles of a story 12 hours to 6 days apart, the stories' starts spread over four weeks.
 - developing-english, developing-all: MultiLing's events each reported over about four weeks,
@@ -47,8 +50,9 @@ from digest.models import Article
 # hide stories that one language alone splits.
 LANGUAGES = tuple(f"multiling-{name}" for name in MULTILING if name != "english")
 STREAMS = ("multinews", "multiling-english", "multiling-all", "uci", "developing-multinews", "developing-english",
-           "developing-all", "mixed", "indosum", *LANGUAGES)
-MIXED = ("multinews", "multiling-all", "uci")
+           "developing-all", "mixed", "indosum", "day", *LANGUAGES)
+# Streams made of other streams' halves in one window.
+COMBINED = {"mixed": ("multinews", "multiling-all", "uci"), "day": ("multinews", "multiling-all", "uci", "indosum")}
 SEED = 0
 START = datetime(2026, 1, 5, tzinfo=timezone.utc)
 SPREAD = timedelta(hours=10)
@@ -143,9 +147,9 @@ def stream(name: str, shared: Path = SHARED) -> tuple[list[Article], list[str]]:
 
 
 def replays(name: str, shared: Path = SHARED) -> dict[str, Replay]:
-    """The tune and check halves of a stream, split by story (mixed: its parts' halves)."""
-    if name == "mixed":
-        parts = [replays(part, shared) for part in MIXED]
+    """The tune and check halves of a stream, split by story (combined: their parts' halves)."""
+    if name in COMBINED:
+        parts = [replays(part, shared) for part in COMBINED[name]]
         return {half: Replay(name, half, tuple(a for p in parts for a in _moved(p[half].articles)),
                              tuple(g for p in parts for g in p[half].gold)) for half in ("tune", "check")}
     articles, gold = stream(name, shared)
