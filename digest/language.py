@@ -82,8 +82,9 @@ _BEYOND_LATIN = re.compile("[\u0300-\u1fff\u20d0-\U0010ffff]")
 
 # Lines: runs without any of the breaks str.splitlines() knows.
 _LINE = re.compile(r"[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
-_CLOSERS = "”\"’'»)]」』）】"
-_OPENERS = "“\"‘'«([¿¡「『（"
+# “ also closes: German and Czech quote „so“.
+_CLOSERS = "”“\"’'»)]」』）】"
+_OPENERS = "“„\"‘'«([¿¡「『（"
 _ENDER = re.compile(rf"[.!?…؟۔।。！？｡]+[{re.escape(_CLOSERS)}]*")
 # Full-width enders need no space after them; these scripts have no case to check.
 _CJK_ENDERS = frozenset("。！？｡")

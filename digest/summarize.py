@@ -1,8 +1,9 @@
 """Extractive multi-document summaries built around sumy, credited sentence by sentence.
 
-1. gather: every sentence of every article that reads as a statement on its own (no fragments,
-   captions, credits, questions to the reader, promos: data/summary.yaml); near-identical
-   sentences in several outlets (SAME_SENTENCE) become one candidate carried by each of them.
+1. gather: every sentence of every article that reads as a statement on its own (a quotation
+   told over several sentences is one; no fragments, captions, credits, questions to the reader,
+   promos: data/summary.yaml); near-identical sentences in several outlets (SAME_SENTENCE)
+   become one candidate carried by each of them.
 2. score (digest/scoring.py): a sumy algorithm's centrality plus the position in the article
    (news leads), similarity to the story's headlines, and agreement across independent
    reports (a syndicated copy counts with its original).
@@ -49,6 +50,11 @@ MAX_WORDS = 80
 # telling a longer sentence from an edited one).
 SAME_SENTENCE = 0.8
 _CLOSERS = "\"'”’»)]"
+# Double quotation marks: what closes the quotation each opener opens (a straight one both).
+_QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“”", "«": "»"}
+# A straight quote inside a word (Hebrew ארה"ב) or after a digit (1h 12' 06") is no quotation mark.
+_QUOTE_MARK = re.compile(r'(?<!\w)"|(?<!\d)"(?!\w)|[“”„«»\n\r]')
+_LINE_BREAK = re.compile(r"[\n\r]")
 
 
 class UnknownAlgorithm(ValueError):
@@ -124,13 +130,56 @@ def gather(articles: Sequence[Article], lang: Language) -> Pool:
 
 
 def _sentences(article: Article, lang: Language) -> list[str]:
-    """The article's sentences in order, without section headings."""
+    """The article's sentences in order, without section headings; a quotation told over
+    several sentences is one (see quotations)."""
     sentences: list[str] = []
     for paragraph in article.paragraphs:
         split = lang.split_sentences(paragraph)
         if not (len(split) == 1 and is_heading(split[0], lang)):
-            sentences.extend(split)
+            sentences.extend(quotations(paragraph, split, lang))
     return sentences
+
+
+def quotations(paragraph: str, sentences: list[str], lang: Language) -> list[str]:
+    """The paragraph's sentences with those inside one quotation joined, verbatim: ``"Enggak,
+    enggak ada. Tanya sana saja ke penyidik," kata Sareh.`` is one statement with its speaker,
+    where either half alone reads as a fragment with a stray quote mark. A quotation that does
+    not close on its line, or that would run past MAX_WORDS, stays split."""
+    spans, at = [], 0
+    for sentence in sentences:
+        start = paragraph.find(sentence, at)
+        at = start + len(sentence)
+        spans.append((start, at))
+    inside = _inside_quotes(paragraph, [end for _, end in spans])
+    joined: list[str] = []
+    i = 0
+    while i < len(spans):
+        j = i
+        while inside[j] and j + 1 < len(spans) and not _LINE_BREAK.search(paragraph, spans[j][1], spans[j + 1][0]):
+            j += 1
+        text = paragraph[spans[i][0]:spans[j][1]]
+        whole = not inside[j] and len(lang.words(text)) <= MAX_WORDS
+        joined.extend([text] if whole else sentences[i:j + 1])
+        i = j + 1
+    return joined
+
+
+def _inside_quotes(text: str, offsets: list[int]) -> list[bool]:
+    """At each offset (ascending) of `text`, whether a double quotation is open there (“…”,
+    „…“, «…», "…"); a line break closes any."""
+    result, opened = [], ""
+    marks = _QUOTE_MARK.finditer(text)
+    mark = next(marks, None)
+    for offset in offsets:
+        while mark is not None and mark.start() < offset:
+            char = mark.group()
+            if char in "\n\r" or (opened and char in _QUOTE_PAIRS[opened]):
+                opened = ""
+            elif not opened and char in _QUOTE_PAIRS:
+                opened = char
+            mark = next(marks, None)
+        result.append(bool(opened))
+    return result
 
 
 def is_heading(paragraph: str, lang: Language) -> bool:

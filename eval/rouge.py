@@ -188,6 +188,7 @@ ABLATIONS: dict[str, tuple[dict, dict]] = {
     "one-report repeats strict": ({"single_novelty": Weights().novelty, "single_redundant": REDUNDANT}, {}),
     "no debris filter": ({}, {"is_candidate": _length_only}),
     "no dangling rule": ({}, {"is_dangling": lambda text, lang: False}),
+    "quotations split": ({}, {"quotations": lambda paragraph, sentences, lang: sentences}),
 }
 
 

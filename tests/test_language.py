@@ -130,6 +130,11 @@ INDONESIAN_CASES = [
     ["Tunggu... apa yang terjadi?", "Entahlah…", "Tidak ada yang tahu!"],
     # ";" is no boundary, nor is "." before a lowercase word
     ["Ia datang; mereka pergi. harga naik di pasar.", "Namun stok aman."],
+    # acting officials and the late: "Plt." (pelaksana tugas), "Plh.", "Alm."
+    [
+        "Hadir sebagai pemateri adalah Plt. Asdep Strategi Pemasaran Hariyanto.",
+        "Bunga ditabur di makam Alm. H. Adam Malik dan Plh. Kepala Dinas hadir.",
+    ],
     # company suffix: "Tbk." continues before a name, ends before "Dia"
     [
         "Saham PT Bank Central Asia Tbk. Naik tipis.",
@@ -147,6 +152,17 @@ def test_indonesian_splitting(expected: list[str]) -> None:
 def test_quoted_question_before_lowercase_continues() -> None:
     assert ID.split_sentences("“Siapa?” tanya dia.") == ["“Siapa?” tanya dia."]
     assert ID.split_sentences("“Siapa?” Dia bertanya.") == ["“Siapa?”", "Dia bertanya."]
+
+
+def test_german_and_czech_quotation_marks_open_and_close_sentences() -> None:
+    # „…“: the low mark opens a quotation and the high one closes it.
+    assert get_language("cs").split_sentences(
+        "Premiér řekl: „Nemáme vůči Íránu žádné špatné úmysly.“ Poté odešel z jednání."
+    ) == ["Premiér řekl: „Nemáme vůči Íránu žádné špatné úmysly.“", "Poté odešel z jednání."]
+    assert get_language("de").split_sentences(
+        "Die Kanzlerin sprach am Montag in Berlin. „Wir schaffen das.“ Das sagte sie zweimal. „Warum?“ fragte er."
+    ) == ["Die Kanzlerin sprach am Montag in Berlin.", "„Wir schaffen das.“", "Das sagte sie zweimal.",
+          "„Warum?“ fragte er."]
 
 
 def test_numbered_list_items_are_not_split_at_their_number() -> None:

@@ -19,7 +19,7 @@ from digest.similarity import terms
 from digest.concepts import bigrams, concepts
 from digest.selection import OVERRUN, select
 from digest.summarize import (ALGORITHMS, SummaryOptions, UnknownAlgorithm, choose_headline, gather,
-                              independent_reports, is_candidate, is_dangling, order, summarize)
+                              independent_reports, is_candidate, is_dangling, order, quotations, summarize)
 
 WIRE = (
     "Presiden Rusia Vladimir Putin tiba di Hanoi pada Kamis untuk kunjungan kenegaraan "
@@ -387,6 +387,42 @@ def test_debris_is_never_a_candidate(text):
 def test_a_statement_with_a_date_in_brackets_is_a_candidate():
     assert is_candidate("Juventus mengalahkan AS Monaco 2 - 1 di Juventus Stadium, Selasa (9 / 5 / 2017).",
                         get_language("id"))
+
+
+# --- candidates: quotations --------------------------------------------------------------
+
+
+def test_a_quotation_told_over_several_sentences_is_one_candidate_with_its_speaker(seed_articles):
+    (putin,) = [a for a in seed_articles if "“Baik Rusia maupun Korut" in a.text]
+    (quote,) = [p for p in putin.paragraphs if p.startswith("“Baik Rusia maupun Korut")]
+    lang = get_language("id")
+    assert len(lang.split_sentences(quote)) == 3
+    assert quote in [c.text for c in gather([putin], lang).candidates]
+    # MultiLing 2011 (WikiNews) and IndoSum: either half alone is a fragment with a stray quote mark.
+    english = ('"We are here because we fear about our safety. We don\'t want it [a possible tsunami] to catch us. '
+               'We have to settle down here and to accommodate," Edith Larraín told to Wikinews.')
+    paragraph = english + " Then she left."
+    assert quotations(paragraph, EN.split_sentences(paragraph), EN) == [english, "Then she left."]
+    indonesian = '" Enggak, enggak ada. Tanya sana saja ke penyidik lah, enggak benar itu, " kata Sareh seusai diperiksa KPK, Kamis.'
+    assert quotations(indonesian, lang.split_sentences(indonesian), lang) == [indonesian]
+    czech = "Premiér řekl: „Nemáme žádné špatné úmysly. Respektujeme Írán.“"
+    cs = get_language("cs")
+    assert quotations(czech + " Poté odešel.", cs.split_sentences(czech + " Poté odešel."), cs) == [czech, "Poté odešel."]
+
+
+@pytest.mark.parametrize("paragraph, code", [
+    # A quotation that runs on into the next paragraph (it does not close here) stays split.
+    ('"The sea is coming out. Everyone run to the hills. We have no time left.', "en"),
+    # A straight quote inside a word is no quotation mark (Hebrew ארה"ב, "the USA").
+    ('רעידת אדמה הכתה את האיטי, לדברי מכון הסיקור של ארה"ב USGS. לא ניתנה אזהרת צונאמי.', "he"),
+    # Nor one that would run past the longest candidate: its sentences are candidates on their own.
+    ('"' + " ".join(["Harga beras naik lagi di pasar induk pekan ini."] * 12) + '" kata pedagang.', "id"),
+])
+def test_sentences_outside_one_closed_short_quotation_stay_apart(paragraph, code):
+    lang = get_language(code)
+    split = lang.split_sentences(paragraph)
+    assert len(split) > 1
+    assert quotations(paragraph, split, lang) == split
 
 
 # --- attribution ---------------------------------------------------------------------------
