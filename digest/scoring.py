@@ -25,6 +25,7 @@ from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 
 from .language import Language
 from .models import Article
+from .similarity import terms
 
 
 # name -> the sumy summarizer ("module:class", or the class itself). sumy's summarizers
@@ -143,7 +144,7 @@ class Headline:
     def __call__(self, pool: Pool) -> numpy.ndarray:
         titles = Counter()
         for article in pool.articles:
-            titles.update(pool.lang.stem(w) for w in pool.lang.words(article.title) if not pool.lang.is_stop_word(w))
+            titles.update(terms(article.title, pool.lang))  # (stems counted in C)
         vector = numpy.zeros(pool.counts.shape[1])
         for term, count in titles.items():
             if term in pool.vocabulary:
