@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import itertools
 import json
 import math
 from collections import Counter
@@ -281,14 +282,6 @@ def _plain_summarizer(algorithm: str, lang: Language):
 # --- matrices --------------------------------------------------------------------------
 
 
-class _Columns(dict):
-    """Term -> column; an unseen term gets the next one (lookups run in C, only new terms in Python)."""
-
-    def __missing__(self, term: str) -> int:
-        column = self[term] = len(self)
-        return column
-
-
 # A story's matrices: sparse (CSR), or dense when small. Each scipy operation costs tens of
 # microseconds of Python whatever the size: with sparse matrices only, that was 40 % of the
 # time of a story of a few articles. A matrix is dense (a numpy array) when its product with
@@ -307,7 +300,10 @@ def term_matrix(bags: Sequence[Counter], vocabulary: dict[str, int] | None = Non
                 dense: bool = False) -> Matrix:
     """Bags × terms counts; the column of a term is its `vocabulary` entry (new terms get new
     ones). With `dense`, a numpy array if small (DENSE_WORK)."""
-    columns = _Columns(vocabulary or {})
+    columns = dict(vocabulary or {})
+    # New terms get the next columns in the order first seen (found in C: dict.fromkeys).
+    new = [term for term in dict.fromkeys(itertools.chain.from_iterable(bags)) if term not in columns]
+    columns.update(zip(new, range(len(columns), len(columns) + len(new))))
     indices: list[int] = []
     values: list[float] = []
     indptr = [0]
