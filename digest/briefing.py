@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -36,8 +36,11 @@ def chronological(article: Article) -> tuple:
 
 
 def daily_briefing(store: Store, config: Config, now: datetime, reports: tuple[SourceReport, ...],
-                   since: datetime | None) -> Briefing:
-    """The window's stories with enough articles, ranked, summarized, marked new/updated."""
+                   since: datetime | None, printed: Callable[[Briefing], None] | None = None) -> Briefing:
+    """The window's stories with enough articles, ranked, summarized, marked new/updated.
+    `printed`, if given, gets the brief of the stories to print (config.briefing.print_stories)
+    as soon as they are summarized if worker processes are summarizing others then: the
+    daily run writes its printed formats (a PDF takes seconds) while this process would wait."""
     previous = _previous_stories(store)
     candidates = []
     for sid in store.stories_updated_since(since):
@@ -50,22 +53,35 @@ def daily_briefing(store: Store, config: Config, now: datetime, reports: tuple[S
         candidates = candidates[: config.briefing.max_stories]
     options = SummaryOptions(config.summary.algorithm, config.summary.sentences, config.summary.max_words)
     progress.add_total("summarize", len(candidates))
+    count = config.briefing.print_stories
+    early = (lambda first: printed(Briefing(config.title, now, tuple(first), reports))) if printed and count else None
     with stage("summarize"):
-        stories = _summarized(store, candidates, options)
+        stories = _summarized(store, candidates, options, count, early)
     progress.update("summarize", done=True)
     return Briefing(config.title, now, tuple(stories), reports)
 
 
-def _summarized(store: Store, candidates: Sequence[tuple], options: SummaryOptions) -> list[Story]:
+def _summarized(store: Store, candidates: Sequence[tuple], options: SummaryOptions, first: int = 0,
+                early: Callable[[list[Story]], None] | None = None) -> list[Story]:
     """Each candidate as a Story: its stored summary if made from the same, else summarized
-    now (shared out among processes) and stored."""
+    now (shared out among processes) and stored. The `first` candidates are summarized in
+    this process, and `early` gets their stories while workers summarize the others."""
     made_from = {c[0]: _made_from(c[1], c[2], options) for c in candidates}
     stored = {sid: summary for sid, (source, summary) in store.summaries(made_from).items() if source == made_from[sid]}
     todo = [c for c in candidates if c[0] not in stored]
-    fresh = spread(summarize_stories, todo, [len(c[1]) for c in todo], ARTICLES_PER_PROCESS, options)
+    leading = {c[0] for c in candidates[:first]}
+
+    def meanwhile(done: dict[int, Story]) -> None:
+        early(_stories(candidates[:first], {s.id: s for s in done.values()}, stored))
+
+    fresh = spread(summarize_stories, todo, [len(c[1]) for c in todo], ARTICLES_PER_PROCESS, options,
+                   here=[k for k, c in enumerate(todo) if c[0] in leading], meanwhile=meanwhile if early else None)
     store.save_summaries({s.id: (made_from[s.id], _summary_json(s)) for s in fresh})
     progress.advance("summarize", len(candidates) - len(todo))
-    made = {s.id: s for s in fresh}
+    return _stories(candidates, {s.id: s for s in fresh}, stored)
+
+
+def _stories(candidates: Sequence[tuple], made: Mapping[str, Story], stored: Mapping[str, str]) -> list[Story]:
     return [made.get(c[0]) or _stored_story(c, stored[c[0]]) for c in candidates]
 
 

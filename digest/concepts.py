@@ -14,14 +14,14 @@ import numpy
 from scipy import sparse
 
 from .language import Language
-from .scoring import Pool, term_matrix
+from .scoring import Matrix, Pool, term_matrix
 
 
 @dataclass(frozen=True)
 class Concepts:
     """Candidates × concepts (1 where the candidate carries it) and each concept's weight in [0, 1]."""
 
-    matrix: sparse.csr_matrix
+    matrix: Matrix
     weights: numpy.ndarray
 
     def gain(self, covered: numpy.ndarray) -> numpy.ndarray:
@@ -41,7 +41,7 @@ def bigrams(text: str, lang: Language) -> set[tuple[str, str]]:
 def concepts(pool: Pool) -> Concepts:
     """The pool's concepts, weighted by the number of independent reports that carry them,
     the most widely told weighing 1 (for a story of several reports)."""
-    matrix = term_matrix([dict.fromkeys(bigrams(c.text, pool.lang), 1) for c in pool.candidates])
+    matrix = term_matrix([dict.fromkeys(bigrams(c.text, pool.lang), 1) for c in pool.candidates], dense=True)
     reports = sorted(set(pool.reports.tolist()))
     column = {r: i for i, r in enumerate(reports)}
     rows = [i for i, c in enumerate(pool.candidates) for _ in c.carriers]

@@ -6,14 +6,14 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy
-from scipy import sparse
 from sumy.summarizers.lex_rank import LexRankSummarizer
 
-from .scoring import normalised, term_matrix
+from .scoring import DECIMALS, Matrix, column_counts, normalised, rounded, scale_columns, scale_rows, term_matrix
 
 
 class FastLexRankSummarizer(LexRankSummarizer):
-    """sumy's LexRank with the similarity graph built by sparse matrix products.
+    """sumy's LexRank with the similarity graph built by matrix products (sparse, or dense
+    for a small story).
 
     Same tf, idf, idf-modified cosine, threshold and power method as sumy, so the same
     ratings (tests compare them), but the O(n²) part runs in C: a 100-article story is
@@ -39,24 +39,25 @@ class FastLexRankSummarizer(LexRankSummarizer):
         stop_words, stem = self._stop_words, self._stemmer
         return [stem(word) for word in map(str.lower, sentence.words) if word not in stop_words]
 
-    def _graph(self, bags: Sequence[Counter]) -> sparse.csr_matrix:
-        """Row-stochastic adjacency: cosine above the threshold, divided by the degree."""
-        counts = term_matrix(bags)
-        top = numpy.maximum(counts.max(axis=1).toarray().ravel(), 1)
-        tf = sparse.csr_matrix(sparse.diags(1.0 / top) @ counts)
-        df = numpy.bincount(tf.indices, minlength=tf.shape[1])
-        unit = normalised(tf @ sparse.diags(numpy.log(len(bags) / (1 + df))))
-        linked = (unit @ unit.T) > self.threshold
+    def _graph(self, bags: Sequence[Counter]) -> Matrix:
+        """Row-stochastic adjacency: cosine above the threshold, divided by the degree
+        (dense when small: digest.scoring.term_matrix)."""
+        counts = term_matrix(bags, dense=True)
+        dense = isinstance(counts, numpy.ndarray)
+        top = numpy.maximum(counts.max(axis=1) if dense else counts.max(axis=1).toarray().ravel(), 1)
+        tf = scale_rows(counts, 1.0 / top)
+        unit = normalised(scale_columns(tf, numpy.log(len(bags) / (1 + column_counts(tf)))))
+        linked = rounded(unit @ unit.T) > self.threshold
         degrees = numpy.maximum(numpy.asarray(linked.sum(axis=1)).ravel(), 1)
-        return sparse.csr_matrix(sparse.diags(1.0 / degrees) @ linked.astype(float))
+        return scale_rows(linked.astype(float), 1.0 / degrees)
 
     @staticmethod
     def power_method(matrix, epsilon):
-        """sumy's power method, step for step, on a sparse matrix."""
-        transposed = matrix.T.tocsr()
+        """sumy's power method, step for step (the change compared rounded: digest.scoring.DECIMALS)."""
+        transposed = matrix.T if isinstance(matrix, numpy.ndarray) else matrix.T.tocsr()
         p_vector = numpy.full(matrix.shape[0], 1.0 / matrix.shape[0])
         change = 1.0
-        while change > epsilon:
+        while round(change, DECIMALS) > epsilon:
             next_p = transposed @ p_vector
             next_p /= numpy.linalg.norm(next_p)
             change = numpy.linalg.norm(next_p - p_vector)

@@ -207,9 +207,17 @@ def _run(store: Store, config: Config, out: Path, formats: Sequence[str], strict
     with store.transaction():
         new, reports = _store_and_cluster(store, read, config, since)
     _settle()
+    formats = parse_formats(formats)  # every name checked before anything is written
+    to_print = [f for f in formats if f in _PRINTED]
+    printed: dict[str, Path] = {}  # the printed formats, if written while workers summarized
+
+    def write_printed(brief: Briefing) -> None:
+        folder, options = _destination(config, brief, out)
+        printed.update(write_briefing(brief, folder, to_print, options))
+
     with stage("rank"):
-        briefing = daily_briefing(store, config, now, reports, since)
-    folder, written = _publish(store, config, briefing, out, formats)
+        briefing = daily_briefing(store, config, now, reports, since, write_printed if to_print else None)
+    folder, written = _publish(store, config, briefing, out, formats, printed)
     return RunResult(briefing, folder, written, len(new))
 
 
@@ -259,18 +267,26 @@ def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedS
     return new, reports
 
 
-def _publish(store: Store, config: Config, briefing: Briefing, out: Path,
-             formats: Sequence[str]) -> tuple[Path, dict[str, Path]]:
-    """OUT/<date>/briefing.*, then the rolling OUT/feed.xml and the OUT/index.html archive."""
+# The formats made to print: of the first `print_stories` stories only.
+_PRINTED = {"html", "pdf"}
+
+
+def _destination(config: Config, briefing: Briefing, out: Path) -> tuple[Path, RenderOptions]:
+    """The brief's folder, OUT/<date>, and how its formats are rendered."""
     date = briefing.generated_at.strftime("%Y-%m-%d")
-    folder = out / date
     dated_url = f"{config.base_url.rstrip('/')}/{date}/" if config.base_url else None
-    options = RenderOptions(base_url=dated_url, timezone=config.timezone, page_size=config.page_size)
-    formats = parse_formats(formats)  # every name checked before anything is written
+    return out / date, RenderOptions(base_url=dated_url, timezone=config.timezone, page_size=config.page_size)
+
+
+def _publish(store: Store, config: Config, briefing: Briefing, out: Path, formats: Sequence[str],
+             printed: dict[str, Path]) -> tuple[Path, dict[str, Path]]:
+    """OUT/<date>/briefing.* (the `printed` ones are written already), then the rolling
+    OUT/feed.xml and the OUT/index.html archive."""
+    folder, options = _destination(config, briefing, out)
     written = write_briefing(briefing, folder, [f for f in formats if f == "json"], options)
-    printed = config.briefing.print_stories
-    written |= write_briefing(replace(briefing, stories=briefing.stories[:printed]) if printed else briefing,
-                              folder, [f for f in formats if f in ("html", "pdf")], options)
+    count = config.briefing.print_stories
+    written |= printed or write_briefing(replace(briefing, stories=briefing.stories[:count]) if count else briefing,
+                                         folder, [f for f in formats if f in _PRINTED], options)
     if "rss" in formats:
         with store.transaction():  # one commit: row by row, 1,628 items took 5 s
             for item in briefing_items(briefing, options):

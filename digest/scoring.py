@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import itertools
 import json
 import math
 from collections import Counter
@@ -25,6 +26,7 @@ from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 
 from .language import Language
 from .models import Article
+from .similarity import terms
 
 
 # name -> the sumy summarizer ("module:class", or the class itself). sumy's summarizers
@@ -79,30 +81,28 @@ class Pool:
         return {term: i for i, term in enumerate(dict.fromkeys(t for c in self.candidates for t in c.terms))}
 
     @cached_property
-    def counts(self) -> sparse.csr_matrix:
-        """Candidates × stems, raw counts (stop words left out)."""
-        return term_matrix([c.terms for c in self.candidates], dict(self.vocabulary))
+    def counts(self) -> Matrix:
+        """Candidates × stems, raw counts (stop words left out); dense when small (term_matrix)."""
+        return term_matrix([c.terms for c in self.candidates], dict(self.vocabulary), dense=True)
 
     @cached_property
-    def unit(self) -> sparse.csr_matrix:
+    def unit(self) -> Matrix:
         """Counts scaled to unit length: `unit @ unit.T` is the cosine of every pair."""
         return normalised(self.counts)
 
     @cached_property
-    def tfidf(self) -> sparse.csr_matrix:
+    def tfidf(self) -> Matrix:
         """Unit-length tf-idf rows (idf over candidates, smoothed so no term weighs zero)."""
-        df = numpy.bincount(self.counts.indices, minlength=self.counts.shape[1])
-        idf = numpy.log((1 + len(self.candidates)) / (1 + df)) + 1
-        return normalised(self.counts @ sparse.diags(idf))
+        idf = numpy.log((1 + len(self.candidates)) / (1 + column_counts(self.counts))) + 1
+        return normalised(scale_columns(self.counts, idf))
 
-    def similar(self, threshold: float) -> sparse.csr_matrix:
+    def similar(self, threshold: float) -> Matrix:
         """Boolean candidates × candidates: cosine at least `threshold`."""
-        return (self.unit @ self.unit.T) >= threshold
+        return rounded(self.unit @ self.unit.T) >= threshold
 
     def cosine_to(self, index: int) -> numpy.ndarray:
-        # A product with the dense row: the same sums, term by term, as with the sparse row
-        # (its zeros add nothing), without building a sparse matrix per call.
-        return self.unit @ row(self.unit, index)
+        # A product with the dense row: no sparse matrix built per call.
+        return rounded(self.unit @ row(self.unit, index))
 
 
 # --- components ------------------------------------------------------------------------
@@ -135,7 +135,7 @@ class Centroid:
 
     def __call__(self, pool: Pool) -> numpy.ndarray:
         carriers = numpy.array([len(c.carriers) for c in pool.candidates], dtype=float)
-        centroid = sparse.csr_matrix(carriers) @ pool.tfidf
+        centroid = pool.tfidf.T @ carriers
         return _scaled(_cosines(pool.tfidf, centroid))
 
 
@@ -145,12 +145,12 @@ class Headline:
     def __call__(self, pool: Pool) -> numpy.ndarray:
         titles = Counter()
         for article in pool.articles:
-            titles.update(pool.lang.stem(w) for w in pool.lang.words(article.title) if not pool.lang.is_stop_word(w))
+            titles.update(terms(article.title, pool.lang))  # (stems counted in C)
         vector = numpy.zeros(pool.counts.shape[1])
         for term, count in titles.items():
             if term in pool.vocabulary:
                 vector[pool.vocabulary[term]] = count
-        return _scaled(_cosines(pool.unit, sparse.csr_matrix(vector)))
+        return _scaled(_cosines(pool.unit, vector))
 
 
 class Agreement:
@@ -282,17 +282,28 @@ def _plain_summarizer(algorithm: str, lang: Language):
 # --- matrices --------------------------------------------------------------------------
 
 
-class _Columns(dict):
-    """Term -> column; an unseen term gets the next one (lookups run in C, only new terms in Python)."""
+# A story's matrices: sparse (CSR), or dense when small. Each scipy operation costs tens of
+# microseconds of Python whatever the size: with sparse matrices only, that was 40 % of the
+# time of a story of a few articles. A matrix is dense (a numpy array) when its product with
+# its transpose takes at most this many multiplications (rows² × columns): OpenBLAS does
+# those in one thread, while above it starts threads, which on 2 busy cores took 1-3 ms
+# for what sparse products do in 0.1-0.3 ms (100 rows × 200 columns).
+DENSE_WORK = 2 ** 18
+Matrix = sparse.csr_matrix | numpy.ndarray
+# The two sum products in different orders, so their last bits differ. What a threshold or a
+# pick depends on is compared rounded to this many decimals (rounded()), in both: so a tie
+# (a cosine of exactly 0.5) goes the same way whichever did the sums.
+DECIMALS = 9
 
-    def __missing__(self, term: str) -> int:
-        column = self[term] = len(self)
-        return column
 
-
-def term_matrix(bags: Sequence[Counter], vocabulary: dict[str, int] | None = None) -> sparse.csr_matrix:
-    """Bags × terms counts; the column of a term is its `vocabulary` entry (new terms get new ones)."""
-    columns = _Columns(vocabulary or {})
+def term_matrix(bags: Sequence[Counter], vocabulary: dict[str, int] | None = None,
+                dense: bool = False) -> Matrix:
+    """Bags × terms counts; the column of a term is its `vocabulary` entry (new terms get new
+    ones). With `dense`, a numpy array if small (DENSE_WORK)."""
+    columns = dict(vocabulary or {})
+    # New terms get the next columns in the order first seen (found in C: dict.fromkeys).
+    new = [term for term in dict.fromkeys(itertools.chain.from_iterable(bags)) if term not in columns]
+    columns.update(zip(new, range(len(columns), len(columns) + len(new))))
     indices: list[int] = []
     values: list[float] = []
     indptr = [0]
@@ -300,27 +311,64 @@ def term_matrix(bags: Sequence[Counter], vocabulary: dict[str, int] | None = Non
         indices.extend(map(columns.__getitem__, bag))
         values.extend(bag.values())
         indptr.append(len(indices))
+    if dense and 0 < len(bags) ** 2 * len(columns) <= DENSE_WORK:
+        matrix = numpy.zeros((len(bags), len(columns)))
+        matrix[numpy.repeat(numpy.arange(len(bags)), numpy.diff(indptr)), indices] = values
+        return matrix
     return sparse.csr_matrix((numpy.array(values, dtype=float), numpy.array(indices, dtype=numpy.int32), indptr),
                              shape=(len(bags), len(columns)))
 
 
-def row(matrix: sparse.csr_matrix, index: int) -> numpy.ndarray:
-    """Row `index` of a CSR matrix as a dense array (no sparse matrix built for it)."""
+def row(matrix: Matrix, index: int) -> numpy.ndarray:
+    """Row `index` as a dense array (of a CSR matrix: no sparse matrix built for it)."""
+    if isinstance(matrix, numpy.ndarray):
+        return matrix[index]
     dense = numpy.zeros(matrix.shape[1])
     start, end = matrix.indptr[index], matrix.indptr[index + 1]
     dense[matrix.indices[start:end]] = matrix.data[start:end]
     return dense
 
 
-def normalised(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+def rounded(values: Matrix) -> Matrix:
+    """The values rounded to DECIMALS (see there)."""
+    if isinstance(values, numpy.ndarray):
+        return numpy.round(values, DECIMALS)
+    values = values.copy()
+    values.data = numpy.round(values.data, DECIMALS)
+    return values
+
+
+def normalised(matrix: Matrix) -> Matrix:
     """Rows scaled to unit length (empty rows stay empty)."""
-    norms = numpy.sqrt(numpy.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    squares = matrix * matrix if isinstance(matrix, numpy.ndarray) else matrix.multiply(matrix)
+    norms = numpy.sqrt(numpy.asarray(squares.sum(axis=1)).ravel())
     inverse = numpy.divide(1.0, norms, out=numpy.zeros_like(norms), where=norms > 0)
-    return sparse.csr_matrix(sparse.diags(inverse) @ matrix)
+    return scale_rows(matrix, inverse)
 
 
-def _cosines(unit_rows: sparse.csr_matrix, vector: sparse.csr_matrix) -> numpy.ndarray:
-    return (unit_rows @ normalised(vector).T).toarray().ravel()
+def scale_rows(matrix: Matrix, factors: numpy.ndarray) -> Matrix:
+    """Row i times factors[i]."""
+    if isinstance(matrix, numpy.ndarray):
+        return matrix * factors[:, None]
+    return sparse.csr_matrix(sparse.diags(factors) @ matrix)
+
+
+def scale_columns(matrix: Matrix, factors: numpy.ndarray) -> Matrix:
+    """Column j times factors[j]."""
+    return matrix * factors if isinstance(matrix, numpy.ndarray) else matrix @ sparse.diags(factors)
+
+
+def column_counts(matrix: Matrix) -> numpy.ndarray:
+    """Per column, its nonzero values (how many rows have the term)."""
+    if isinstance(matrix, numpy.ndarray):
+        return numpy.count_nonzero(matrix, axis=0)
+    return numpy.bincount(matrix.indices, minlength=matrix.shape[1])
+
+
+def _cosines(unit_rows: Matrix, vector: numpy.ndarray) -> numpy.ndarray:
+    """Cosine of each unit-length row with `vector`."""
+    length = numpy.sqrt(vector @ vector)
+    return unit_rows @ (vector / length) if length > 0 else numpy.zeros(unit_rows.shape[0])
 
 
 def _scaled(values: numpy.ndarray) -> numpy.ndarray:

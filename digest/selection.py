@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy
 
 from .concepts import Concepts, concepts
-from .scoring import Pool, row
+from .scoring import Pool, rounded, row
 
 if TYPE_CHECKING:
     from .summarize import SummaryOptions
@@ -52,7 +52,7 @@ def select(pool: Pool, ratings: numpy.ndarray, options: SummaryOptions) -> list[
         value = ratings - weights.redundancy * summary.closest
         if summary.found:
             value = value + per_word * summary.found.gain(summary.told)
-        summary.take(int(numpy.argmax(numpy.where(fits, value, -numpy.inf))), lengths)
+        summary.take(int(numpy.argmax(numpy.where(fits, rounded(value), -numpy.inf))), lengths)
     return summary.chosen
 
 
@@ -62,7 +62,7 @@ class _Summary:
 
     def __init__(self, pool: Pool, found: Concepts | None, redundant: float, novelty: float) -> None:
         self.pool, self.found, self.redundant, self.novelty = pool, found, redundant, novelty
-        self.stems = pool.counts.sign()
+        self.stems = (pool.counts > 0).astype(float)
         self.sizes = numpy.maximum(numpy.asarray(self.stems.sum(axis=1)).ravel(), 1)
         self.covered = numpy.zeros(self.stems.shape[1])
         self.told = numpy.zeros(found.matrix.shape[1], dtype=bool) if found else None

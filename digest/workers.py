@@ -23,7 +23,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 from . import progress
@@ -45,37 +45,50 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def split(items: Sequence[Any], parts: int, weight: Callable[[Any], int] = lambda _: 1) -> list[list[int]]:
-    """Indexes of `items` in `parts` shares of about equal total weight (heaviest first)."""
+def split(items: Sequence[Any], parts: int, weight: Callable[[Any], int] = lambda _: 1,
+          first: Collection[int] = ()) -> list[list[int]]:
+    """Indexes of `items` in `parts` shares of about equal total weight (heaviest first);
+    the `first` items are in the first share."""
     shares: list[list[int]] = [[] for _ in range(max(1, parts))]
     loads = [0] * len(shares)
-    for index in sorted(range(len(items)), key=lambda i: -weight(items[i])):
+    taken = set(first)
+    shares[0].extend(taken)
+    loads[0] = sum(weight(items[i]) for i in taken)
+    for index in sorted((i for i in range(len(items)) if i not in taken), key=lambda i: -weight(items[i])):
         lightest = loads.index(min(loads))
         shares[lightest].append(index)
         loads[lightest] += weight(items[index])
     return [sorted(share) for share in shares if share]
 
 
-def map_shares(function: Callable[[Share], Result], shares: Sequence[Share]) -> list[Result]:
+def map_shares(function: Callable[[Share], Result], shares: Sequence[Share],
+               meanwhile: Callable[[Result], None] | None = None) -> list[Result]:
     """[function(share) for share in shares], the first share in this process (which has
     everything imported and warmed up already), each other share in a worker process.
-    `function` must be a module-level function; shares and results must pickle."""
+    With workers, `meanwhile` is given this process's result as soon as it is done, and runs
+    while they finish theirs. `function` must be a module-level function; shares and results
+    must pickle."""
     if len(shares) <= 1 or not sys.executable:  # embedded Python: nothing to start workers with
         return [function(share) for share in shares]
     with contextlib.ExitStack() as stack:
         workers = [stack.enter_context(Worker(function, share)) for share in shares[1:]]
         here = function(shares[0])
+        if meanwhile is not None:
+            meanwhile(here)
         return [here, *(worker.result() for worker in workers)]
 
 
 def spread(function: Callable[..., list[Result]], items: Sequence[Any], weights: Sequence[int],
-           per_process: int, *args: Any) -> list[Result]:
+           per_process: int, *args: Any, here: Collection[int] = (),
+           meanwhile: Callable[[dict[int, Result]], None] | None = None) -> list[Result]:
     """function(items, *args), which gives one result per item, with the items shared out
     among up to one process per core, one per `per_process` of their total weight; results
-    in the order of `items`."""
+    in the order of `items`. The items indexed in `here` are done in this process; with
+    workers, `meanwhile` gets this process's results ({index: result}) while they finish."""
     parts = min(cores(), sum(weights) // max(per_process, 1))
-    shares = split(weights, parts, weight=lambda w: w) if parts > 1 else [list(range(len(items)))]
-    done = map_shares(_apply, [(function, [items[i] for i in share], args) for share in shares])
+    shares = split(weights, parts, weight=lambda w: w, first=here) if parts > 1 else [list(range(len(items)))]
+    mine = (lambda done: meanwhile(dict(zip(shares[0], done)))) if meanwhile else None
+    done = map_shares(_apply, [(function, [items[i] for i in share], args) for share in shares], mine)
     results: list[Any] = [None] * len(items)
     for share, outcome in zip(shares, done):
         for i, result in zip(share, outcome):

@@ -14,6 +14,8 @@ from click.testing import CliRunner
 
 import digest.articles
 import digest.briefing
+import digest.pipeline
+import digest.workers
 from digest.cli import cli
 from digest.config import load_config
 from digest.pipeline import run
@@ -128,10 +130,18 @@ def test_every_story_in_json_the_printed_brief_holds_the_first_and_workers_summa
     # Shared out among processes (one per 10 articles to summarize), the same stories, the same
     # summaries (made again: a fresh database has none stored).
     monkeypatch.setattr(digest.briefing, "ARTICLES_PER_PROCESS", 10)
-    path.write_text(yaml.safe_dump({**data, "database": "var/again.db"}, allow_unicode=True), "utf-8")
-    spread = run(load_config(path), formats=["json"]).briefing
-    assert [(s.id, s.headline, s.summary) for s in spread.stories] == [
+    monkeypatch.setattr(digest.workers, "cores", lambda: 2)
+    path.write_text(yaml.safe_dump({**data, "database": "var/again.db", "out": "again"}, allow_unicode=True), "utf-8")
+    events = []  # the printed brief is written while the worker summarizes, before its result is used
+    written, result = digest.pipeline.write_briefing, digest.workers.Worker.result
+    monkeypatch.setattr(digest.pipeline, "write_briefing", lambda *a: events.extend(a[2]) or written(*a))
+    monkeypatch.setattr(digest.workers.Worker, "result", lambda self: events.append("worker") or result(self))
+    spread = run(load_config(path), formats=["json", "html"])
+    assert [(s.id, s.headline, s.summary) for s in spread.briefing.stories] == [
         (s.id, s.headline, s.summary) for s in here.briefing.stories]
+    assert events[-3:] == ["html", "worker", "json"]  # (workers before: cleaning, copies)
+    assert re.findall(r'<article class="story" id="story-(\w+)"', spread.written["html"].read_text("utf-8")) == [
+        s["id"] for s in brief["stories"][:2]]
 
 
 def test_a_rerun_keeps_the_stored_summaries_of_unchanged_stories_and_new_options_make_them_again(tmp_path, monkeypatch):

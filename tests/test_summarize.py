@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 import numpy
 import pytest
+from scipy import sparse
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.summarizers._summarizer import AbstractSummarizer
 from sumy.summarizers.lex_rank import LexRankSummarizer
@@ -12,14 +13,16 @@ from digest.language import get_language
 from digest.models import Article
 from digest.articles import to_article
 from digest.readers import InputSpec, read_input
+from digest import scoring
 from digest.lexrank import FastLexRankSummarizer
 from digest.scoring import (Agreement, Centrality, Centroid, Headline, Position, Weights, components, rate, score,
-                            summarizer_class)
+                            row, summarizer_class)
 from digest.similarity import terms
 from digest.concepts import bigrams, concepts
 from digest.selection import OVERRUN, select
 from digest.summarize import (ALGORITHMS, SummaryOptions, UnknownAlgorithm, choose_headline, gather,
-                              independent_reports, is_candidate, is_dangling, order, quotations, summarize)
+                              independent_reports, is_candidate, is_dangling, order, quotations, story_language,
+                              summarize)
 
 WIRE = (
     "Presiden Rusia Vladimir Putin tiba di Hanoi pada Kamis untuk kunjungan kenegaraan "
@@ -178,6 +181,20 @@ def test_fast_lexrank_rates_every_sentence_like_sumys_lexrank(seed_articles):
     fast, plain = _sumy_ratings(FastLexRankSummarizer, texts, lang), _sumy_ratings(LexRankSummarizer, texts, lang)
     assert len(texts) > 80
     assert numpy.allclose(fast, plain, rtol=1e-9, atol=1e-12)
+
+
+def test_dense_and_sparse_matrices_give_the_same_summaries(seed_articles, monkeypatch):
+    """A small story's matrices are dense (scoring.DENSE_WORK): its sums run in another
+    order, and what decides a threshold or a pick is compared rounded, so the summaries
+    are those of sparse matrices, big stories' and small ones'."""
+    stories = [[a] for a in seed_articles] + [seed_articles[:k] for k in range(2, len(seed_articles) + 1)]
+    kinds = {type(gather(story, get_language(story_language(story))).counts) for story in stories}
+    assert kinds == {numpy.ndarray, sparse.csr_matrix}
+    dense = [summarize(story) for story in stories]
+    monkeypatch.setattr(scoring, "DENSE_WORK", 0)
+    assert {type(gather(story, get_language(story_language(story))).counts) for story in stories} == {sparse.csr_matrix}
+    assert [summarize(story) for story in stories] == dense
+    assert all(dense)
 
 
 def test_the_default_is_lexrank_and_every_sumy_algorithm_is_registered():
@@ -354,9 +371,9 @@ def test_concepts_are_bigrams_weighted_by_the_independent_reports_that_tell_them
     assert pool.reports.tolist() == [0, 1, 0]
     keys = sorted(bigrams(FACTS[0], EN) & bigrams(other, EN))
     assert ("dock", "worker") in keys and ("good", "harvest") in bigrams(FACTS[5], EN)
-    told_by_two = found.matrix[0].toarray().ravel() * found.weights
+    told_by_two = row(found.matrix, 0) * found.weights
     assert told_by_two.max() == 1.0 and (told_by_two > 0).sum() == len(keys)  # only the shared bigrams count
-    assert not (found.matrix[1].toarray().ravel() * found.weights).any()  # the harvest: one report (and its copy)
+    assert not (row(found.matrix, 1) * found.weights).any()  # the harvest: one report (and its copy)
     assert ("in", "the") not in bigrams(FACTS[5], EN)  # two stop words are no concept
 
 

@@ -112,7 +112,7 @@ def test_one_big_source_is_cleaned_on_every_core(seed_paths, monkeypatch):
     monkeypatch.setattr(digest.articles, "DOCUMENTS_PER_PROCESS", 100)
     monkeypatch.setattr(digest.workers, "cores", lambda: 2)
     shares = []
-    monkeypatch.setattr(digest.workers, "map_shares", lambda function, jobs: shares.append(jobs) or map_shares(function, jobs))
+    monkeypatch.setattr(digest.workers, "map_shares", lambda function, jobs, *rest: shares.append(jobs) or map_shares(function, jobs, *rest))
     (shared,), (here,) = clean_sources([export], timezone.utc, set()), clean_sources([export], timezone.utc, set(), here=True)
     assert sorted(sum(map(len, pieces)) for _, pieces, _ in shares[0]) == [100, 130]  # pieces of 100, 100, 30
     assert shared == here and len(here.articles) == 230 and here.report == SourceReport("Export", "ok", 230)
