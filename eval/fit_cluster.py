@@ -111,9 +111,9 @@ def best_of(candidates: Sequence[ClusterOptions], current: ClusterOptions, tune:
               + " ".join(f"{name} {score[0]:.3f}" for name, score in scores.items()), flush=True)
     best = max(results, key=lambda options: results[options][0])
     gain = (results[best] - results[current])[1:]
-    chosen = best if gain.mean() > SIGNIFICANCE * gain.std() else current
+    chosen = best if best != current and gain.mean() > SIGNIFICANCE * gain.std() else current
     print(f"best {_label(best)}: gain {gain.mean():.4f}, deviation {gain.std():.4f}: "
-          + ("moves" if chosen == best else "stays"), flush=True)
+          + ("moves" if chosen != current else "stays"), flush=True)
     return chosen, float(results[chosen][0])
 
 
