@@ -28,12 +28,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.sparse as sp
 
 from .features import Features, Weights, article_features
 from .language import get_language
 from .models import Article
+from .workers import cores
 
 
 # Fitted on the tune halves of eval/stream.py's streams by eval/fit_cluster.py.
@@ -99,6 +102,8 @@ class Assignment:
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # Across languages, pairs sharing fewer distinct names than this are coincidences.
 _MIN_SHARED = 2
+# Fewer rows than this a thread are compared in one piece: threads cost more than they save.
+_ROWS_PER_THREAD = 100
 
 
 # --- vectors and similarity ---------------------------------------------------------
@@ -368,6 +373,17 @@ def _group(vectors: _Vectors, new: int, seed_sizes: Sequence[int]) -> list[list[
     return stories
 
 
+def _similarity_on_every_core(vectors: _Vectors, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """vectors.similarity in shares of the rows, one thread a core: SciPy's sparse products
+    let go of the GIL, and a row's similarities depend on that row alone, so the result is
+    the same as in one piece."""
+    shares = np.array_split(rows, max(1, min(cores(), len(rows) // _ROWS_PER_THREAD)))
+    if len(shares) == 1:
+        return vectors.similarity(rows, cols)
+    with ThreadPoolExecutor(len(shares)) as pool:
+        return np.vstack(list(pool.map(lambda share: vectors.similarity(share, cols), shares)))
+
+
 def _add_batch(vectors: _Vectors, batch: np.ndarray, stories: list[list[int]]) -> None:
     """Group one batch of new articles against the stories so far (extended in place).
     Only stories some article of the batch alone reaches are candidates: a story's average
@@ -375,7 +391,7 @@ def _add_batch(vectors: _Vectors, batch: np.ndarray, stories: list[list[int]]) -
     n = len(batch)
     sizes = np.array([len(s) for s in stories], dtype=np.float32)
     columns = np.concatenate([batch, *map(np.asarray, stories)]) if stories else batch
-    similarity = vectors.similarity(batch, columns)
+    similarity = _similarity_on_every_core(vectors, batch, columns)
     story_sums = np.zeros((n, 0), dtype=np.float32)
     if stories:
         story_sums = np.add.reduceat(similarity[:, n:], np.cumsum([0, *sizes[:-1].astype(int)]), axis=1)
