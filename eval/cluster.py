@@ -92,9 +92,10 @@ def _multiling(shared: Path, name: str) -> tuple[list[Article], list[str]]:
     return articles, gold
 
 
-def _indosum(shared: Path) -> tuple[list[Article], list[str]]:
+def indosum(shared: Path, parts: Sequence[str] = ("indosum_dev_sample",)) -> tuple[list[Article], list[str]]:
+    """IndoSum's articles (one a story) from these of its sets."""
     articles, gold = [], []
-    for story in _lines(shared / "eval" / "indosum_dev_sample" / "clusters.jsonl"):
+    for story in (story for part in parts for story in _lines(shared / "eval" / part / "clusters.jsonl")):
         for d in story["docs"]:
             articles.append(Article(id=d["doc_id"], title=d["title"], text=d["text"], outlet=d["source"],
                                     language="id", source="indosum", url=d.get("url")))
@@ -107,7 +108,7 @@ def load(dataset: str, shared: Path = SHARED) -> tuple[list[Article], list[str]]
     if dataset == "uci":
         return _uci(shared)
     if dataset == "indosum-distinct":
-        return _indosum(shared)
+        return indosum(shared)
     if dataset == "multiling-all":
         parts = [_multiling(shared, name) for name in MULTILING]
         return [a for p in parts for a in p[0]], [g for p in parts for g in p[1]]

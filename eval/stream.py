@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from cluster import MULTILING, SHARED, _lines, baseline, bcubed, digest_labels, load
+from cluster import MULTILING, SHARED, _lines, baseline, bcubed, digest_labels, indosum, load
 from headlines import halves
 
 from digest.cluster import ClusterOptions
@@ -85,15 +85,6 @@ def _multinews(shared: Path) -> tuple[list[Article], list[str]]:
     return articles, [d["label"] for d in docs]
 
 
-def _indosum(shared: Path) -> tuple[list[Article], list[str]]:
-    articles = []
-    for part in ("indosum_dev_sample", "indosum_dev_large"):
-        articles += [Article(id=d["doc_id"], title=d["title"], text=d["text"], outlet=d["source"], language="id",
-                             source="indosum") for story in _lines(shared / "eval" / part / "clusters.jsonl")
-                     for d in story["docs"]]
-    return articles, [a.id for a in articles]
-
-
 def _developing(names: Sequence[str], shared: Path, rng: random.Random) -> tuple[list[Article], list[str]]:
     """MultiLing events spread over weeks: the n-th article of an event (by its real date)
     gets the n-th date of the event's schedule, in every language."""
@@ -136,7 +127,7 @@ def stream(name: str, shared: Path = SHARED) -> tuple[list[Article], list[str]]:
     if name == "uci":
         return load("uci", shared)
     if name == "indosum":
-        articles, gold = _indosum(shared)
+        articles, gold = indosum(shared, ("indosum_dev_sample", "indosum_dev_large"))
         return _centred(articles, gold, rng), gold
     if name == "developing-multinews":
         articles, gold = _multinews(shared)
