@@ -13,6 +13,8 @@ from importlib import resources
 
 import yaml
 
+from .screen import Screen
+
 KINDS = ("line", "end", "sentence", "fragment", "lead_in", "title")
 INSIDE = ("sentence", "fragment", "lead_in")  # the kinds cut from inside a line
 # A headline has at least this many words ("Both ways"); "Home" or "Sport" is a section.
@@ -27,28 +29,23 @@ def boilerplate() -> dict:
 
 @dataclass(frozen=True)
 class Rules:
-    """Ordered (reason, pattern) rules of one kind. So that most texts are ruled out by a
-    few quick searches, the patterns anchored at the start are also one alternation, and
-    the others are any_of()."""
+    """Ordered (reason, pattern) rules of one kind, and a Screen of them all, so that most
+    texts are ruled out by one quick search."""
 
     rules: tuple[tuple[str, re.Pattern], ...]
-    anchored: re.Pattern
-    unanchored: tuple[re.Pattern, ...]
+    screen: Screen
     # Every pattern without its anchors: what finds nothing in a line finds nothing in any
     # part of it (a sentence), so most lines need no closer look.
-    loose: tuple[re.Pattern, ...]
+    loose: Screen
 
     @classmethod
     def compile(cls, pairs: list[tuple[str, str]]) -> Rules:
-        starts = [p for _, p in pairs if p.startswith("^")]
         return cls(tuple((reason, re.compile(p, re.I)) for reason, p in pairs),
-                   re.compile(alternation(starts) if starts else "(?!)", re.I),
-                   any_of([p for _, p in pairs if not p.startswith("^")]),
-                   any_of([_unanchored(p) for _, p in pairs]))
+                   Screen([p for _, p in pairs]), Screen([_unanchored(p) for _, p in pairs]))
 
     def within(self, text: str) -> bool:
         """Whether some rule may find something in a part of `text` (never False when one does)."""
-        return any(p.search(text) for p in self.loose)
+        return self.loose.search(text)
 
     def match(self, text: str) -> str | None:
         """The reason of the first rule that finds something in `text`, else None."""
@@ -57,7 +54,7 @@ class Rules:
 
     def find(self, text: str) -> tuple[str, re.Match] | None:
         """(reason, match) of the first rule that finds something in `text`, else None."""
-        if not self.anchored.match(text) and not any(p.search(text) for p in self.unanchored):
+        if not self.screen.search(text):
             return None
         return next(((reason, found) for reason, pattern in self.rules if (found := pattern.search(text))), None)
 
@@ -73,7 +70,7 @@ def _unanchored(pattern: str) -> str:
     that looks ahead over the whole text ("^(?=.*a)(?=.*b)") keeps its ^: it finds in a
     line what it finds in any part of it, and tried at every position it would take
     quadratic time. Where an anchored pattern's first token is a word, that word began its
-    text or followed a non-word character: a word boundary, which any_of() searches fast."""
+    text or followed a non-word character: a word boundary."""
     if pattern.startswith("^(?=.*"):
         return pattern
     anchored = pattern.startswith("^")

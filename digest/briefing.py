@@ -28,6 +28,10 @@ from .workers import spread
 # Fewer articles to summarize than this are summarized in this process: a worker costs a
 # second or two to start (it imports the summarizer).
 ARTICLES_PER_PROCESS = 1000
+# Writing the printed brief (a PDF of 20 stories: 3.5 s), less the second a worker takes to
+# start, costs this process about as much as summarizing this many articles (3.4 ms each at
+# 10,000, benchmarks/results.md): its share is that much lighter, so all finish together.
+PRINTED_WEIGHT = 700
 
 
 def chronological(article: Article) -> tuple:
@@ -75,7 +79,8 @@ def _summarized(store: Store, candidates: Sequence[tuple], options: SummaryOptio
         early(_stories(candidates[:first], {s.id: s for s in done.values()}, stored))
 
     fresh = spread(summarize_stories, todo, [len(c[1]) for c in todo], ARTICLES_PER_PROCESS, options,
-                   here=[k for k, c in enumerate(todo) if c[0] in leading], meanwhile=meanwhile if early else None)
+                   here=[k for k, c in enumerate(todo) if c[0] in leading], meanwhile=meanwhile if early else None,
+                   meanwhile_weight=PRINTED_WEIGHT)
     store.save_summaries({s.id: (made_from[s.id], _summary_json(s)) for s in fresh})
     progress.advance("summarize", len(candidates) - len(todo))
     return _stories(candidates, {s.id: s for s in fresh}, stored)

@@ -286,9 +286,9 @@ class Language:
 
     # words
 
-    def words(self, text: str) -> list[str]:
+    def words(self, text: str) -> tuple[str, ...]:
         """Word tokens in original case, without punctuation."""
-        return (_WORD if _BEYOND_LATIN.search(text) else _LATIN_WORD).findall(text)
+        return _words(text)
 
     def stem(self, word: str) -> str:
         """Lowercased Snowball stem, or the lowercased word without a stemmer."""
@@ -316,7 +316,14 @@ class Language:
         return tuple(self.split_sentences(paragraph))
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
-        return tuple(self.words(sentence))
+        return self.words(sentence)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _words(text: str) -> tuple[str, ...]:
+    """Language.words(), cached: cleaning, clustering features, the candidate filter, term
+    bags and concepts each want the words of the same sentence in turn."""
+    return tuple((_WORD if _BEYOND_LATIN.search(text) else _LATIN_WORD).findall(text))
 
 
 def get_language(code: str) -> Language:

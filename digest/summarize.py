@@ -29,6 +29,7 @@ import yaml
 from scipy import sparse
 
 from .boilerplate import any_of
+from .screen import Screen
 from .clean import TERMINAL
 from .language import Language, get_language
 from .models import Article, SummarySentence
@@ -195,7 +196,8 @@ def is_candidate(text: str, lang: Language) -> bool:
     # A question to the reader, or a text cut off with an ellipsis (a teaser, a caption).
     if not TERMINAL.search(text) or text.rstrip(_CLOSERS).endswith(("?", "...", "…")):
         return False
-    return not any(pattern.search(text) for pattern in _patterns(lang.code).debris)
+    patterns = _patterns(lang.code)
+    return not (patterns.screen.search(text) and any(pattern.search(text) for pattern in patterns.debris))
 
 
 def is_dangling(text: str, lang: Language) -> bool:
@@ -207,6 +209,7 @@ def is_dangling(text: str, lang: Language) -> bool:
 @dataclass(frozen=True)
 class _Patterns:
     debris: tuple[re.Pattern, ...]
+    screen: Screen  # of the debris patterns
     dangling: re.Pattern | None
 
 
@@ -214,9 +217,9 @@ class _Patterns:
 def _patterns(code: str) -> _Patterns:
     data = yaml.safe_load(resources.files("digest.data").joinpath("summary.yaml").read_text("utf-8"))
     sections = (data["debris"].get("common", {}), data["debris"].get(code, {}))
-    debris = any_of([p for section in sections for patterns in section.values() for p in patterns])
+    debris = [p for section in sections for patterns in section.values() for p in patterns]
     dangling = data["dangling"].get(code)
-    return _Patterns(debris, re.compile(dangling, re.I) if dangling else None)
+    return _Patterns(any_of(debris), Screen(debris), re.compile(dangling, re.I) if dangling else None)
 
 
 def merge(found: list[Candidate], again: Sequence[tuple[int, int, int]] = ()) -> list[Candidate]:

@@ -46,14 +46,15 @@ def cores() -> int:
 
 
 def split(items: Sequence[Any], parts: int, weight: Callable[[Any], int] = lambda _: 1,
-          first: Collection[int] = ()) -> list[list[int]]:
+          first: Collection[int] = (), head_start: int = 0) -> list[list[int]]:
     """Indexes of `items` in `parts` shares of about equal total weight (heaviest first);
-    the `first` items are in the first share."""
+    the `first` items are in the first share, which also counts `head_start` more weight
+    (other work its process has to do)."""
     shares: list[list[int]] = [[] for _ in range(max(1, parts))]
     loads = [0] * len(shares)
     taken = set(first)
     shares[0].extend(taken)
-    loads[0] = sum(weight(items[i]) for i in taken)
+    loads[0] = head_start + sum(weight(items[i]) for i in taken)
     for index in sorted((i for i in range(len(items)) if i not in taken), key=lambda i: -weight(items[i])):
         lightest = loads.index(min(loads))
         shares[lightest].append(index)
@@ -80,13 +81,16 @@ def map_shares(function: Callable[[Share], Result], shares: Sequence[Share],
 
 def spread(function: Callable[..., list[Result]], items: Sequence[Any], weights: Sequence[int],
            per_process: int, *args: Any, here: Collection[int] = (),
-           meanwhile: Callable[[dict[int, Result]], None] | None = None) -> list[Result]:
+           meanwhile: Callable[[dict[int, Result]], None] | None = None, meanwhile_weight: int = 0) -> list[Result]:
     """function(items, *args), which gives one result per item, with the items shared out
     among up to one process per core, one per `per_process` of their total weight; results
     in the order of `items`. The items indexed in `here` are done in this process; with
-    workers, `meanwhile` gets this process's results ({index: result}) while they finish."""
+    workers, `meanwhile` gets this process's results ({index: result}) while they finish,
+    and this process's share is lighter by `meanwhile_weight`, what `meanwhile` costs in
+    the items' weight, so that all finish together."""
     parts = min(cores(), sum(weights) // max(per_process, 1))
-    shares = split(weights, parts, weight=lambda w: w, first=here) if parts > 1 else [list(range(len(items)))]
+    shares = (split(weights, parts, weight=lambda w: w, first=here, head_start=meanwhile_weight if meanwhile else 0)
+              if parts > 1 else [list(range(len(items)))])
     mine = (lambda done: meanwhile(dict(zip(shares[0], done)))) if meanwhile else None
     done = map_shares(_apply, [(function, [items[i] for i in share], args) for share in shares], mine)
     results: list[Any] = [None] * len(items)
