@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Collection, Sequence
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from . import progress
 
@@ -116,6 +116,8 @@ class Worker:
         self.function, self.args, self.here = function, args, here
         self.process: subprocess.Popen | None = None
         self.sending: threading.Thread | None = None
+        self.receiving: threading.Thread | None = None
+        self.answer = b""
         self.relay: progress.Relay | None = None
 
     def __enter__(self) -> Worker:
@@ -136,7 +138,14 @@ class Worker:
         # importing, reads it, and this process has its own work to do meanwhile.
         self.sending = threading.Thread(target=_send, args=(self.process, message), daemon=True)
         self.sending.start()
+        # Its answer is read as it comes, from a thread: a worker done first writes it while
+        # this process is still busy with its own share, instead of blocking on a full pipe.
+        self.receiving = threading.Thread(target=self._receive, args=(self.process.stdout,), daemon=True)
+        self.receiving.start()
         return self
+
+    def _receive(self, stdout: IO[bytes]) -> None:
+        self.answer = stdout.read()
 
     def result(self) -> Any:
         """The worker's result, its log records logged here; its share done here if it failed."""
@@ -144,8 +153,10 @@ class Worker:
             return self.function(*self.args)
         if self.sending is not None:
             self.sending.join()
+        if self.receiving is not None:
+            self.receiving.join()
         try:
-            result, records = pickle.loads(self.process.stdout.read())
+            result, records = pickle.loads(self.answer)
         except Exception:  # noqa: BLE001 (nothing, or a part: the worker died, by a signal or a crash)
             log.warning("a worker process failed (exit code %s): its share is done here instead",
                         self.process.wait())
@@ -163,6 +174,8 @@ class Worker:
         self.process.wait()
         if self.sending is not None:
             self.sending.join()  # the dead worker's pipe fails the write at once
+        if self.receiving is not None:
+            self.receiving.join()  # and its output ends
         with contextlib.suppress(OSError):
             self.process.stdin.close()
         self.process.stdout.close()
