@@ -155,8 +155,9 @@ class Worker:
             self.sending.join()
         if self.receiving is not None:
             self.receiving.join()
+        answer, self.answer = self.answer, b""  # not kept beside what it becomes
         try:
-            result, records = pickle.loads(self.answer)
+            result, records = pickle.loads(answer)
         except Exception:  # noqa: BLE001 (nothing, or a part: the worker died, by a signal or a crash)
             log.warning("a worker process failed (exit code %s): its share is done here instead",
                         self.process.wait())
