@@ -40,7 +40,7 @@ from .render import (
 from .scoring import summarizer_class
 from .serialize import story_from_json, story_to_json
 from .stages import stage
-from .store import Store
+from .store import Store, article_hash, url_key
 from .summarize import SummaryOptions, choose_headline, story_language, summarize
 from .syndication import find_copies
 from .workers import Worker, cores
@@ -254,17 +254,45 @@ def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedS
     Returns the new articles and the sources' reports, duplicates counted."""
     with stage("store"):
         earlier = store.articles_seen_since(since)  # read before the new ones join them
-        new, features, reports = _store_articles(store, read)
     # Stories do not depend on copies (a copy is an article of its story all the same), so
-    # with many articles the copies are found in a worker while this process clusters.
-    small = not new or len(new) + len(earlier) < COPIES_PER_PROCESS or cores() < 2
-    with Worker(find_copies, new, earlier, here=small) as copies:
+    # with many articles the copies are found in a worker while this process stores and
+    # clusters the articles.
+    read_now = [a for _, source in read for a in source.articles]
+    small = not read_now or len(read_now) + len(earlier) < COPIES_PER_PROCESS or cores() < 2
+    with Worker(copies_among_new, read_now, earlier, here=small) as copies:
+        with stage("store"):
+            new, features, reports = _store_articles(store, read)
         with stage("cluster"), progress.step("cluster", f"from {len(new):,} new articles"):
             _cluster(store, new, features, config, since)
         with stage("copies"):
-            for copy, original in copies.result().items():
-                store.mark_duplicate(copy, original)
+            stored = {a.id for a in new} | {a.id for a in earlier}
+            for copy, original in (copies.result() if new else {}).items():
+                if copy in stored and original in stored:  # (one the store took for a duplicate is not)
+                    store.mark_duplicate(copy, original)
     return new, reports
+
+
+def copies_among_new(articles: Sequence[Article], earlier: Sequence[Article]) -> dict[str, str]:
+    """find_copies() of the `articles` read that the store keeps as new, in whichever process
+    it runs: as Store.add_article() does, in reading order, an article with the id, URL, or
+    text and outlet of an earlier one (or of one of `earlier`, stored) is not new."""
+    if not articles:
+        return {}
+    seen: set[tuple] = set()
+    for article in earlier:
+        seen.update(_identities(article))
+    new = []
+    for article in articles:
+        identities = _identities(article)
+        if not identities & seen:
+            new.append(article)
+        seen.update(identities)
+    return find_copies(new, earlier)
+
+
+def _identities(article: Article) -> set[tuple]:
+    key = url_key(article.url)
+    return {("id", article.id), ("text", article_hash(article), article.outlet)} | ({("url", key)} if key else set())
 
 
 # The formats made to print: of the first `print_stories` stories only.

@@ -1,5 +1,6 @@
 """Syndicated copies: the same wire text under several outlets is one independent report."""
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from digest.models import Article
@@ -45,3 +46,18 @@ def test_shingles_of_short_and_empty_text():
     assert shingles("satu dua").size == 1
     assert shingles("a b c d e f").size == 2
     assert shingles("a b c d e a b c d e").size == 5  # "a b c d e" twice is one shingle
+
+
+def test_copies_are_found_among_the_articles_the_store_keeps():
+    """The run looks for copies in a worker while it stores what it read: a page read twice
+    (in two feeds of an outlet, the second time with another date) is one article, the first
+    read, as the store keeps it, and a copy credits that one."""
+    from digest.pipeline import copies_among_new
+
+    first = replace(article("antara-1", WIRE, 8, "Antara"), url="https://www.antaranews.com/berita/1")
+    again = replace(article("antara-2", WIRE, 7, "Antara"), url="https://www.antaranews.com/berita/1?utm_source=rss")
+    copy = article("tempo", "Jakarta, Tempo - " + WIRE, 9, "Tempo")
+    assert find_copies([first, again, copy]) == {"antara-1": "antara-2", "tempo": "antara-2"}
+    assert copies_among_new([first, again, copy], []) == {"tempo": "antara-1"}
+    assert copies_among_new([copy], [first]) == {"tempo": "antara-1"}
+    assert copies_among_new([], [first]) == {}
