@@ -176,7 +176,7 @@ def markdown(reports: list[dict], fetch: dict | None) -> str:
                                                         in r["words"].items() if code != "all") for r in reports)]
     for r in reports:
         lines += ["", f"### {r['size']:,} articles, by stage (main process; workers read and clean a share "
-                  "meanwhile, and find the copies while it clusters)", "", *_stage_table(r)]
+                  "meanwhile, and find the copies while it stores and clusters)", "", *_stage_table(r)]
     for r in reports:
         if r.get("summarizer"):
             lines += ["", f"## Summarizer: digest vs plain sumy LexRank (brief of {r['size']:,} articles)", "",
