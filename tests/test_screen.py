@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from digest.boilerplate import boilerplate, rules
 from digest.screen import _ODD, Screen, translate
-from tests.conftest import SEEDS
-from tests.test_properties import ODD, SETTINGS
+from conftest import SEEDS
+from test_properties import ODD, SETTINGS
 
 SHARED = SEEDS.parent
 SUMMARY = Path(__file__).resolve().parents[1] / "digest" / "data" / "summary.yaml"
