@@ -13,7 +13,7 @@ from importlib import resources
 
 import yaml
 
-from .screen import Screen
+from .screen import Screen, alternation
 
 KINDS = ("line", "end", "sentence", "fragment", "lead_in", "title")
 INSIDE = ("sentence", "fragment", "lead_in")  # the kinds cut from inside a line
@@ -88,10 +88,6 @@ def any_of(patterns: list[str]) -> tuple[re.Pattern, ...]:
     others = [p for p in patterns if p not in at_word]
     combined = [r"\b" + alternation([p.removeprefix(r"\b") for p in at_word])] if at_word else []
     return tuple(re.compile(p, re.I) for p in combined + ([alternation(others)] if others else []))
-
-
-def alternation(patterns: list[str]) -> str:
-    return "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
 
 
 def top_level_bar(pattern: str) -> bool:

@@ -266,6 +266,7 @@ def _store_and_cluster(store: Store, read: Sequence[tuple[SourceResult, CleanedS
             _cluster(store, new, features, config, since)
         with stage("copies"):
             stored = {a.id for a in new} | {a.id for a in earlier}
+            # Nothing new (a re-run: what is read again is what the store drops): no copies to wait for.
             for copy, original in (copies.result() if new else {}).items():
                 if copy in stored and original in stored:  # (one the store took for a duplicate is not)
                     store.mark_duplicate(copy, original)

@@ -46,7 +46,7 @@ class Screen:
     def __init__(self, patterns: list[str]) -> None:
         translated = {p: translate(p) for p in patterns}
         fast = [t for t in translated.values() if t is not None]
-        self._fast = re2.compile("|".join(f"(?:{t})" for t in fast), _OPTIONS) if fast else None
+        self._fast = re2.compile(alternation(fast), _OPTIONS) if fast else None
         self._slow = _union([p for p, t in translated.items() if t is None])
         self._all = _union(patterns)
 
@@ -56,8 +56,12 @@ class Screen:
         return bool((self._fast and self._fast.search(text)) or (self._slow and self._slow.search(text)))
 
 
+def alternation(patterns: list[str]) -> str:
+    return "(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
+
+
 def _union(patterns: list[str]) -> re.Pattern | None:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
+    return re.compile(alternation(patterns), re.I) if patterns else None
 
 
 def translate(pattern: str) -> str | None:

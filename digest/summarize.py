@@ -29,11 +29,11 @@ import yaml
 from scipy import sparse
 
 from .boilerplate import any_of
-from .screen import Screen
 from .clean import TERMINAL
 from .language import Language, get_language
 from .models import Article, SummarySentence
 from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, term_matrix
+from .screen import Screen
 from .selection import select
 from .similarity import cosine, norm, terms
 from .syndication import COPY_SIMILARITY, WordHashes, shingle_jaccard, shingles
