@@ -3,7 +3,9 @@
 Articles are compared on their features (digest.features): two articles of one language on
 words, title trigrams and names; across languages only names and numbers can meet, as
 written between two Latin scripts, otherwise as script-independent keys, and one shared
-name is taken for a coincidence. Within a language, the similarity long articles have by
+name is taken for a coincidence. A word weighs by how rare it is in the window and in the
+general text of its language (digest.reference), so a small window's own topic words are
+not mistaken for common ones. Within a language, the similarity long articles have by
 chance is taken off, so one threshold fits headlines and long pages. Time does not fade
 similarity; it closes stories: two groups further apart than the gap never merge (a story
 reported every few days stays one).
@@ -19,11 +21,9 @@ of one run grow the way they grow across runs.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from .features import Features, Weights, article_features
 from .language import get_language
 from .models import Article
+from .reference import tfidf
 from .workers import cores
 
 
@@ -54,6 +55,10 @@ class ClusterOptions:
     # similarity is taken off each pair, so one threshold fits headlines and long web pages.
     chance: tuple[float, float] = (_MODEL["chance_intercept"], _MODEL["chance_slope"])
     background: float = _MODEL["background"]
+    # The window's document frequencies of words are pooled with those of this many
+    # documents of general text of the language (digest.reference): a window of a few
+    # dozen articles alone cannot tell a common word from its own topic's.
+    reference_docs: float = _MODEL.get("reference_docs", 0.0)
     # Articles and stories older than the newest article minus this are not compared.
     window: timedelta | None = timedelta(hours=48)
     # A story silent longer than this is closed: nothing joins it, and two groups further
@@ -70,12 +75,14 @@ class ClusterOptions:
     entity_weight: float = 0.2
     # Share of title trigrams in the word part.
     trigram_weight: float = 0.3
-    # Factor on the name similarity of two languages: names and numbers are all that can
-    # link languages, so their agreement counts for more than within one language.
-    cross_lingual: float = 1.5
+    # The cosine of names two articles of different languages need to be as close as two
+    # articles of one language at `threshold`: names and numbers are all that can link
+    # languages, on a scale of their own, so this bar and not the threshold is their measure
+    # (their similarity is scaled by threshold / cross_bar to be averaged with the others).
+    cross_bar: float = _MODEL["cross_bar"]
     # ...but the more articles a window holds, the more pairs share two names or numbers by
-    # chance (multiple comparisons): above `crowd` articles the factor shrinks as
-    # (crowd / articles) ** crowd_power.
+    # chance (multiple comparisons): above `crowd` articles the bar rises as
+    # (articles / crowd) ** crowd_power.
     crowd: int = _MODEL["crowd"]
     crowd_power: float = _MODEL["crowd_power"]
     # New articles grouped at a time: results equal one batch's below this many articles.
@@ -108,43 +115,6 @@ _ROWS_PER_THREAD = 100
 # --- vectors and similarity ---------------------------------------------------------
 
 
-class _TermIds(dict):
-    """Term -> column, numbering unseen terms as they come (`numbers` is shared by the
-    vocabularies of all groups); lookups run in C, only new terms in Python."""
-
-    def __init__(self, numbers: Iterator[int]) -> None:
-        super().__init__()
-        self.numbers = numbers
-
-    def __missing__(self, term: str) -> int:
-        number = self[term] = next(self.numbers)
-        return number
-
-
-def _tfidf(bags: Sequence[Counter], groups: Sequence[str] | None = None) -> sp.csr_matrix:
-    """Unit rows of log-scaled weights times smoothed inverse document frequency. With
-    `groups`, a term of one group never matches the same term of another (languages).
-    Terms of a single row are dropped after normalising: they can add to no pair."""
-    numbers = itertools.count()
-    vocabularies: dict[str | None, _TermIds] = {}
-    indptr, indices, values = [0], [], []
-    for row, bag in enumerate(bags):
-        vocabulary = vocabularies.setdefault(None if groups is None else groups[row], _TermIds(numbers))
-        indices.extend(map(vocabulary.__getitem__, bag))
-        values.extend(bag.values())
-        indptr.append(len(indices))
-    size = sum(map(len, vocabularies.values()))
-    weights = np.array(values, dtype=np.float32)
-    weights = np.where(weights > 1, 1 + np.log(np.maximum(weights, 1)), weights).astype(np.float32)
-    shape = (len(bags), max(size, 1))
-    matrix = sp.csr_matrix((weights, np.array(indices, dtype=np.int64), indptr), shape=shape)
-    df = np.bincount(matrix.indices, minlength=shape[1])
-    matrix = matrix @ sp.diags((np.log((len(bags) + 1) / (df + 1)) + 1.0).astype(np.float32))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    matrix = sp.csr_matrix(sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ matrix)
-    return sp.csr_matrix(matrix[:, np.flatnonzero(df > 1)])
-
-
 def _hours(moment: datetime | None) -> float:
     """Hours since 1970 (naive times taken as UTC), NaN when unknown."""
     if moment is None:
@@ -166,18 +136,19 @@ class _Vectors:
                   "trigrams": (1 - options.entity_weight) * options.trigram_weight,
                   "names": options.entity_weight}
         self.same = sp.csr_matrix(sp.hstack([
-            math.sqrt(share) * _tfidf([getattr(f, name) for f in features], None if name == "names" else codes)
+            math.sqrt(share) * tfidf([getattr(f, name) for f in features], None if name == "names" else codes,
+                                      options.reference_docs if name == "words" else 0.0)
             for name, share in shares.items() if share
         ]))
         self.multilingual = len(set(codes)) > 1
         if self.multilingual:
-            self.keys = _tfidf([f.keys for f in features])
-            self.sure = _tfidf([f.sure_names for f in features])
+            self.keys = tfidf([f.keys for f in features])
+            self.sure = tfidf([f.sure_names for f in features])
             self.keys_present = (self.keys > 0).astype(np.float32)
             self.sure_present = (self.sure > 0).astype(np.float32)
             self.latin = np.array([f.latin for f in features])
             crowded = min(1.0, (options.crowd / len(articles)) ** options.crowd_power)
-            self.cross_lingual = options.cross_lingual * crowded
+            self.cross_lingual = options.threshold / options.cross_bar * crowded
         self.hours = np.array([_hours(a.published) for a in articles])  # NaN: undated
         self.chance = options.background * chance_similarity(articles, options.chance)
 

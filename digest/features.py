@@ -149,11 +149,18 @@ class _Word(NamedTuple):
     key: str | None  # its script-independent key, when long enough to compare
 
 
+def word_stem(code: str, word: str) -> str | None:
+    """The stem a word counts as in an article of language `code` (None: a stop word or a number)."""
+    if not word.isalpha() and _DIGIT.search(word):
+        return None
+    stem = get_language(code).content_stem(word)
+    return _bare_hebrew(stem) if code == "he" and stem is not None else stem
+
+
 @functools.lru_cache(maxsize=None)
 def _analyser(code: str) -> Callable[[str], _Word]:
     """The language's word analysis, cached: news repeats its words, and each analysis
     (stop-word test, stem, transliteration, key) costs a dozen calls."""
-    lang = get_language(code)
 
     @functools.lru_cache(maxsize=1 << 18)
     def analyse(word: str) -> _Word:
@@ -161,11 +168,9 @@ def _analyser(code: str) -> Callable[[str], _Word]:
             number = _number_key(word)
             return _Word(None, number if len(number) > 1 else None, False,
                          number if len(number) > _MIN_NUMBER_KEY else None)  # "#" and the digits
-        stem = lang.content_stem(word)
+        stem = word_stem(code, word)
         if stem is None:  # a stop word
             return _Word(None, None, False, None)
-        if code == "he":
-            stem = _bare_hebrew(stem)
         cased = _is_cased(word[0])
         if cased and not word[0].isupper():
             return _Word(stem, None, True, None)

@@ -44,15 +44,18 @@ SIGNIFICANCE = 2.0
 BOOTSTRAP = 1000
 SEED = 0
 BACKGROUNDS = (0.0, 1.0, 1.5, 2.0, 2.5, 3.0)
-THRESHOLDS = tuple(np.round(np.arange(0.05, 0.11, 0.004), 3))
+THRESHOLDS = tuple(np.round(np.arange(0.05, 0.13, 0.004), 3))
+REFERENCES = (0, 1000, 3000, 10000, 30000, 100000)  # reference documents pooled with the window's
+CROSS_BARS = (0.022, 0.033, 0.044, 0.055, 0.066)
 CROWDS = (250, 500, 1000, 2000)
 POWERS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)  # 0: the same factor in any window
 
 
-def chance_line(tune: dict[str, Replay], features: dict[str, Features]) -> tuple[float, float]:
+def chance_line(tune: dict[str, Replay], features: dict[str, Features],
+                options: ClusterOptions = OPTIONS) -> tuple[float, float]:
     """(intercept, slope) of unrelated same-language similarity against mean ln(words + 1)."""
     xs, ys = [], []
-    options = replace(OPTIONS, background=0.0)
+    options = replace(options, background=0.0)
     for name in DISTINCT:
         articles, gold = tune[name].articles, np.array(tune[name].gold)
         vectors = _Vectors(articles, [features[a.id] for a in articles], options)
@@ -96,7 +99,7 @@ def objective(scores: dict[str, np.ndarray]) -> np.ndarray:
 
 def _label(options: ClusterOptions) -> str:
     return (f"background {options.background:<4} threshold {options.threshold:.3f} crowd {options.crowd:<5} "
-            f"power {options.crowd_power:<4}")
+            f"power {options.crowd_power:<4} reference {options.reference_docs:<5} cross bar {options.cross_bar}")
 
 
 def best_of(candidates: Sequence[ClusterOptions], current: ClusterOptions, tune: dict[str, Replay],
@@ -117,15 +120,20 @@ def best_of(candidates: Sequence[ClusterOptions], current: ClusterOptions, tune:
     return chosen, float(results[chosen][0])
 
 
-def fit(tune: dict[str, Replay], features: dict[str, Features],
-        line: tuple[float, float]) -> tuple[ClusterOptions, float]:
-    """Coordinate ascent from the shipped numbers: the crowd pair, then the background and
-    threshold pair, until neither moves."""
-    options, mean, weights = replace(OPTIONS, chance=line), 0.0, resamplings(tune)
+def fit(tune: dict[str, Replay], features: dict[str, Features]) -> tuple[ClusterOptions, float]:
+    """Coordinate ascent from the shipped numbers: the crowd pair, then the reference
+    documents (with the chance line they give), the factor across languages and the
+    background, each with the threshold, until nothing moves."""
+    options, mean, weights = OPTIONS, 0.0, resamplings(tune)
+    lines = {r: chance_line(tune, features, replace(options, reference_docs=r)) for r in REFERENCES}
     while True:
         start = options
         options, mean = best_of([replace(options, crowd=c, crowd_power=p) for c in CROWDS for p in POWERS],
                                 options, tune, features, weights)
+        options, mean = best_of([replace(options, reference_docs=r, chance=lines[r], threshold=float(t))
+                                 for r in REFERENCES for t in THRESHOLDS], options, tune, features, weights)
+        options, mean = best_of([replace(options, cross_bar=c, threshold=float(t))
+                                 for c in CROSS_BARS for t in THRESHOLDS], options, tune, features, weights)
         options, mean = best_of([replace(options, background=b, threshold=float(t))
                                  for b in BACKGROUNDS for t in THRESHOLDS], options, tune, features, weights)
         if options == start:
@@ -140,13 +148,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     tune = {name: replays(name, args.shared)["tune"] for name in STREAMS}
     weights = OPTIONS.weights
     features = {a.id: article_features(a, weights) for replay in tune.values() for a in replay.articles}
-    line = chance_line(tune, features)
-    print(f"chance similarity = {line[0]} + {line[1]} * ln(words + 1)")
-    best, mean = fit(tune, features, line)
-    print(f"best: {_label(best)}, mean tune F1 {mean:.4f}")
+    best, mean = fit(tune, features)
+    print(f"best: {_label(best)}, chance similarity {best.chance[0]} + {best.chance[1]} * ln(words + 1), "
+          f"mean tune F1 {mean:.4f}")
     if not args.dry_run:
-        model = {"threshold": best.threshold, "chance_intercept": line[0], "chance_slope": line[1],
-                 "background": best.background, "crowd": best.crowd, "crowd_power": best.crowd_power}
+        model = {"threshold": best.threshold, "chance_intercept": best.chance[0], "chance_slope": best.chance[1],
+                 "background": best.background, "crowd": best.crowd, "crowd_power": best.crowd_power,
+                 "reference_docs": best.reference_docs, "cross_bar": best.cross_bar}
         MODEL.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     return 0
 
