@@ -149,11 +149,13 @@ class _Word(NamedTuple):
     key: str | None  # its script-independent key, when long enough to compare
 
 
-def word_stem(code: str, word: str) -> str | None:
-    """The stem a word counts as in an article of language `code` (None: a stop word or a number)."""
+def word_stem(code: str, word: str, cached: bool = True) -> str | None:
+    """The stem a word counts as in an article of language `code` (None: a stop word or a
+    number); `cached=False` for word lists read once (Language.content_stem_once)."""
     if not word.isalpha() and _DIGIT.search(word):
         return None
-    stem = get_language(code).content_stem(word)
+    lang = get_language(code)
+    stem = lang.content_stem(word) if cached else lang.content_stem_once(word)
     return _bare_hebrew(stem) if code == "he" and stem is not None else stem
 
 

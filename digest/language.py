@@ -310,6 +310,11 @@ class Language:
     def _content_stem(self, word: str) -> str | None:
         return None if self.is_stop_word(word) else self.stem(word)
 
+    def content_stem_once(self, word: str) -> str | None:
+        """content_stem, not cached: for a long word list read once (digest.reference),
+        which would crowd the words of the text out of the caches and hold memory."""
+        return None if self.is_stop_word(word) else self._stem_word(word)
+
     # sumy's tokenizer duck type
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:

@@ -46,7 +46,7 @@ def document_share(code: str) -> Mapping[str, float]:
         if frequency < RAREST:
             break
         for word in words:
-            stem = word_stem(code, word)
+            stem = word_stem(code, word, cached=False)
             if stem is not None:
                 frequencies[stem] = frequencies.get(stem, 0.0) + frequency
     return {stem: 1 - math.exp(-f * LENGTH) for stem, f in frequencies.items()}

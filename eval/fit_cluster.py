@@ -6,9 +6,11 @@
    MultiLing in seven languages, UCI headlines), the similarity of every two unrelated
    articles of one language, fitted by least squares against the mean of their ln(words + 1).
    Long articles share more words by chance; the line says how many more.
-2. The background weight (how much of that chance similarity is taken off each pair) and
-   the join threshold, and the crowd (window size above which names across languages count
-   for less) and its power, by coordinate ascent over two grids: the pair with the best mean
+2. The background weight (how much of that chance similarity is taken off each pair), the
+   reference documents pooled with the window's document frequencies (with the chance line
+   refitted for each), and the bar on names across languages, each with the join threshold,
+   and the crowd (window size above which names across languages count for less) and its
+   power, by coordinate ascent over these grids: the pair with the best mean
    B-cubed F1 over the tune halves of the streams of eval/stream.py, each stream counting
    once and MultiLing's six languages besides English once together (their mean), so that
    they count as much as one stream and not six. A pair moves only if the best beats the
