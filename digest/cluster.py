@@ -58,7 +58,7 @@ class ClusterOptions:
     # The window's document frequencies of words are pooled with those of this many
     # documents of general text of the language (digest.reference): a window of a few
     # dozen articles alone cannot tell a common word from its own topic's.
-    reference_docs: float = _MODEL.get("reference_docs", 0.0)
+    reference_docs: float = _MODEL["reference_docs"]
     # Articles and stories older than the newest article minus this are not compared.
     window: timedelta | None = timedelta(hours=48)
     # A story silent longer than this is closed: nothing joins it, and two groups further

@@ -124,7 +124,7 @@ def best_of(candidates: Sequence[ClusterOptions], current: ClusterOptions, tune:
 
 def fit(tune: dict[str, Replay], features: dict[str, Features]) -> tuple[ClusterOptions, float]:
     """Coordinate ascent from the shipped numbers: the crowd pair, then the reference
-    documents (with the chance line they give), the factor across languages and the
+    documents (with the chance line they give), the bar on names across languages and the
     background, each with the threshold, until nothing moves."""
     options, mean, weights = OPTIONS, 0.0, resamplings(tune)
     lines = {r: chance_line(tune, features, replace(options, reference_docs=r)) for r in REFERENCES}
