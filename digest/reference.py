@@ -17,6 +17,7 @@ import math
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 
+import langcodes
 import numpy as np
 import scipy.sparse as sp
 import wordfreq
@@ -26,6 +27,9 @@ from .features import word_stem
 # The reference's documents are taken as this many words long: a word of frequency f is in
 # a share 1 - exp(-f * LENGTH) of them (Poisson).
 LENGTH = 300
+# langcodes' distance up to which two codes name the same language ("no" and "nb": 1,
+# "sr" and "sh": 5; "nn" and "nb": 20, "ga" and "en": 24).
+SAME_LANGUAGE = 9
 # Words rarer than this (a Zipf frequency of 3) are in under 0.03 % of documents: no prior.
 RAREST = 1e-6
 
@@ -34,12 +38,16 @@ RAREST = 1e-6
 def document_share(code: str) -> Mapping[str, float]:
     """Stem -> the share of the language's documents that hold it ({} when wordfreq has no
     list for the language). wordfreq lists words in buckets of one centibel each."""
+    # wordfreq itself would fall back to a distant language (Irish, Esperanto -> English),
+    # whose stems are not this language's: only the same language counts.
     try:
-        buckets = wordfreq.get_frequency_list(code, wordlist="best")
-    except LookupError:
+        match, _ = langcodes.closest_match(code, list(wordfreq.available_languages()), max_distance=SAME_LANGUAGE)
+    except ValueError:  # not a language tag ("x" from a hand-made JSONL file)
         return {}
-    finally:
-        wordfreq.get_frequency_list.cache_clear()  # the whole list: 100 MB for some languages
+    if match == "und":
+        return {}
+    buckets = wordfreq.get_frequency_list(match)
+    wordfreq.get_frequency_list.cache_clear()  # the whole list: 100 MB for some languages
     frequencies: dict[str, float] = {}
     for rank, words in enumerate(buckets):
         frequency = 10 ** (-rank / 100)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -139,11 +140,25 @@ def test_the_reference_knows_common_words_from_rare_ones(language, common, rare)
     assert all(0 < value < 1 for value in share.values())
 
 
-def test_a_language_without_a_reference_falls_back_to_the_window():
-    assert document_share("und") == {}
+@pytest.mark.parametrize("code", ["und", "ga", "eo", "yi", "x"])
+def test_a_language_without_a_reference_of_its_own_falls_back_to_the_window(code):
+    """wordfreq would answer Irish, Esperanto and Yiddish with English: not a reference of
+    theirs. A code that is no language tag at all is no error either."""
+    assert document_share(code) == {}
     bags = [Counter({"xq": 1, "zv": 1}), Counter({"xq": 1, "zv": 1}), Counter({"xq": 1})]
-    alone = tfidf(bags, ["und"] * 3).toarray()
-    assert np.allclose(tfidf(bags, ["und"] * 3, reference_docs=10_000).toarray(), alone)
+    alone = tfidf(bags, [code] * 3).toarray()
+    assert np.allclose(tfidf(bags, [code] * 3, reference_docs=10_000).toarray(), alone)
+
+
+def test_a_variant_of_a_language_uses_its_reference():
+    """Norwegian is "no" to digest and "nb" (Bokmål) to wordfreq."""
+    share = document_share("no")
+    assert share[word_stem("no", "regjeringen")] > 5 * share.get(word_stem("no", "jordskjelv"), 0.0) > 0
+
+
+def test_articles_of_an_odd_language_code_each_land_in_one_story():
+    odd = [replace(FLOOD_A, id="odd-a", language="x"), replace(FLOOD_B, id="odd-b", language="x")]
+    assert stories(cluster(odd)) == {frozenset({"odd-a", "odd-b"})}
 
 
 def test_the_reference_weighs_a_common_word_below_a_rare_one_the_window_cannot_tell_apart():
