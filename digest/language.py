@@ -16,6 +16,7 @@ from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
 
+import langcodes
 import numpy
 import Stemmer
 import stopwordsiso
@@ -40,9 +41,8 @@ _STEMMERS = {
     "da": "danish", "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian",
     "fi": "finnish", "fr": "french", "de": "german", "el": "greek", "hi": "hindi",
     "hu": "hungarian", "id": "indonesian", "ga": "irish", "it": "italian",
-    "lt": "lithuanian", "ne": "nepali", "no": "norwegian", "nb": "norwegian",
-    "nn": "norwegian", "fa": "persian", "pl": "polish", "pt": "portuguese",
-    "ro": "romanian", "ru": "russian", "sr": "serbian", "st": "sesotho", "es": "spanish",
+    "lt": "lithuanian", "ne": "nepali", "no": "norwegian", "fa": "persian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "st": "sesotho", "es": "spanish",
     "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
     # Malay shares Indonesian's affixes, and detection often says "ms" for Indonesian.
     "ms": "indonesian",
@@ -102,10 +102,22 @@ _LIST_MARKER = re.compile(r"\s*(?:\d{1,3}|[A-Za-z]|[ivxlcIVXLC]{1,5})")
 # --- data --------------------------------------------------------------------------
 
 
+# Norwegian's two written standards share its stemmer, stop words and word frequencies.
+_ONE_LANGUAGE = {"nb": "no", "nn": "no"}
+
+
+@functools.lru_cache(maxsize=256)
 def _normalise(code: str | None) -> str:
-    """Normalise a language code: "ID" -> "id", "en-US" -> "en"; nothing -> "und"."""
+    """Normalise a language code to ISO 639-1 where it has one: "ID" -> "id", "en-US" ->
+    "en", the three-letter "ind" and the withdrawn "in" (old feeds and Java locales) ->
+    "id", "iw" -> "he"; nothing -> "und"."""
     base = re.split(r"[-_]", (code or "").strip(), maxsplit=1)[0].lower()
-    return base or UNDETERMINED
+    try:
+        standard = langcodes.standardize_tag(base).split("-")[0] if base else base
+    except ValueError:  # no language tag: kept as given
+        standard = base
+    base = standard if len(standard) == 2 else base  # "tl" stays: its standard tag is "fil"
+    return _ONE_LANGUAGE.get(base, base) or UNDETERMINED
 
 
 @functools.lru_cache(maxsize=1)
@@ -190,7 +202,7 @@ def detect(text: str, hint: str | None = None) -> str:
         return UNDETERMINED
     if top == "ms" and second == "id" and second_p >= _MS_ID_RATIO * top_p:
         return "id"
-    return top
+    return _normalise(top)
 
 
 # --- language ----------------------------------------------------------------------

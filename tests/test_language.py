@@ -82,7 +82,11 @@ def test_too_little_text_is_undetermined(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("hint", "expected"), [("ID", "id"), ("en-US", "en"), ("pt_BR", "pt"), (" fr ", "fr")]
+    ("hint", "expected"), [("ID", "id"), ("en-US", "en"), ("pt_BR", "pt"), (" fr ", "fr"),
+                           # withdrawn and three-letter codes (old feeds, Java locales), and
+                           # Norwegian's two written standards, become the ISO 639-1 code
+                           ("in-ID", "id"), ("ind", "id"), ("iw", "he"), ("eng", "en"), ("nb-NO", "no"),
+                           ("nn", "no"), ("tl", "tl"), ("x", "x")]
 )
 def test_hint_wins_normalised(hint: str, expected: str) -> None:
     assert detect("The central bank raised interest rates again.", hint) == expected
@@ -423,6 +427,8 @@ def test_stop_words() -> None:
 def test_get_language_is_cached_and_normalised() -> None:
     assert get_language("id") is get_language("ID") is ID
     assert get_language("en-GB") is EN
+    assert get_language("in") is get_language("ind") is ID  # an old feed's Indonesian
+    assert get_language("nb").stop_words == get_language("no").stop_words != frozenset()
     assert get_language("und").code == "und"
     assert ID.code == ID.language == "id"
 
