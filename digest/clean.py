@@ -12,11 +12,13 @@ closing line, a list of points). Every dropped line and piece keeps its reason.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 
 from .boilerplate import Rules, rules as boilerplate_rules
 from .extract import is_dateline, split_dateline
@@ -47,7 +49,16 @@ _INVISIBLE = dict.fromkeys(
 )
 
 MIN_BODY_WORDS = 8
+# A line is prose when at least this share of its words are stop words, in English; in other
+# languages the bar is as far below their usual share (data/stop_share.json, written by
+# eval/fit_stop_share.py): Hebrew writes "the", "in" and "and" onto the next word, and its stop
+# words are 23 % of running text against English's 60 %.
 MIN_STOP_DENSITY = 0.08
+_STOP_SHARE = json.loads(resources.files("digest.data").joinpath("stop_share.json").read_text("utf-8"))
+# A paragraph this long, with this many full sentences, is prose even when its end is cut off
+# or trailed by a link label ("... for your support.Video:Link to Articles:").
+RUN_ON_WORDS = 40
+RUN_ON_SENTENCES = 2
 HEADLINE_MARGIN = 1.5
 # A truncated line ("...", "…") of at most this many words is a teaser of another article
 # (listing pages cut them at 150-300 characters); a longer one is text that ends in an ellipsis.
@@ -163,12 +174,23 @@ def _shape_debris(text: str, next_text: str) -> str | None:
 def _is_body(text: str, lang: Language) -> bool:
     text = _EDITOR_MARK.sub("", text)
     words = lang.words(text)
-    if len(words) < MIN_BODY_WORDS or not TERMINAL.search(text):
+    if len(words) < MIN_BODY_WORDS or not (TERMINAL.search(text) or _runs_on(text, lang, len(words))):
         return False
     if not lang.stop_words:
         return True
     stops = sum(map(lang.stop_words.__contains__, map(str.lower, words)))
-    return stops / len(words) >= MIN_STOP_DENSITY
+    return stops / len(words) >= _min_stop_density(lang.code)
+
+
+def _runs_on(text: str, lang: Language, words: int) -> bool:
+    """A long paragraph of full sentences whose last one does not end."""
+    return words >= RUN_ON_WORDS and sum(
+        bool(TERMINAL.search(sentence)) for sentence in lang.split_sentences(text)) >= RUN_ON_SENTENCES
+
+
+def _min_stop_density(code: str) -> float:
+    share = _STOP_SHARE.get(code)
+    return MIN_STOP_DENSITY * share / _STOP_SHARE["en"] if share else MIN_STOP_DENSITY
 
 
 def _mark_teasers(lines: list[_Line]) -> None:
@@ -185,10 +207,15 @@ def _mark_teasers(lines: list[_Line]) -> None:
 
 
 def _mark_repeats(lines: list[_Line]) -> None:
-    """Lines a page shows twice (captions, headline lists) are not body text."""
+    """Lines a page shows twice (captions, headline lists) are not body text; a long paragraph
+    of prose given twice (a scraper's copy) keeps its first copy."""
     counts = Counter(l.text for l in lines)
+    seen = set()
     for line in lines:
         if counts[line.text] > 1 and line.kind not in ("drop", "title"):
+            if line.kind == "body" and len(line.text.split()) >= RUN_ON_WORDS and line.text not in seen:
+                seen.add(line.text)
+                continue
             line.kind, line.reason = "drop", "repeated"
 
 

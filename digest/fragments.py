@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .boilerplate import Rules
-from .language import Language
+from .language import SENTENCE_MARK, Language
 
 # A photo credit in brackets ("(ANTARA FOTO/Aji Styawan)", "(Foto: Dok. Humas)", "(AP Photo/Evan
 # Vucci)"), standing alone: at the end of the text or before the next sentence, not inside one.
@@ -27,7 +27,7 @@ _CREDIT = re.compile(
 # A further credit right after one: another bracket standing alone.
 _BRACKETED = re.compile(r"\s*\([^()]{1,160}\)(?=\s*$|\s+[\"“'‘(]?[A-Z])")
 # A line or sentence that ends like a statement (closing quotes and brackets allowed).
-TERMINAL = re.compile(r"[.!?…。！？؟।][\"'”’»)\]]*$")
+TERMINAL = re.compile(rf"{SENTENCE_MARK}[\"'”’»)\]]*$")
 _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _ALNUM = re.compile(r"[^\W_]")
 # A linked headline has at least this many words, and the sentence after it at least this many.

@@ -85,10 +85,15 @@ _LINE = re.compile(r"[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
 # “ also closes: German and Czech quote „so“.
 _CLOSERS = "”“\"’'»)]」』）】"
 _OPENERS = "“„\"‘'«([¿¡「『（"
-_ENDER = re.compile(rf"[.!?…؟۔।。！？｡]+[{re.escape(_CLOSERS)}]*")
+# Many writers of Hindi and other Indic languages type a pipe for the danda ("... किया |"):
+# after a letter of those scripts (or a quote closing one) it ends a sentence.
+_PIPE_DANDA = r"(?:(?<=[\u0900-\u0dff])|(?<=[\u0900-\u0dff][\"'”’]))\s?\|"
+# What ends a sentence, before any closing quotes and brackets.
+SENTENCE_MARK = rf"(?:[.!?…؟۔।。！？｡]+|{_PIPE_DANDA})"
+_ENDER = re.compile(rf"{SENTENCE_MARK}[{re.escape(_CLOSERS)}]*")
 # Full-width enders need no space after them; these scripts have no case to check.
 _CJK_ENDERS = frozenset("。！？｡")
-_CASELESS_ENDERS = frozenset("؟۔।") | _CJK_ENDERS
+_CASELESS_ENDERS = frozenset("؟۔।|") | _CJK_ENDERS
 _ALNUM = re.compile(r"[^\W_]")
 _NON_SPACE = re.compile(r"\S")
 _LAST_TOKEN = re.compile(r"\S*\Z")

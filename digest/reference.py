@@ -37,27 +37,34 @@ RAREST = 1e-6
 @functools.lru_cache(maxsize=None)
 def document_share(code: str) -> Mapping[str, float]:
     """Stem -> the share of the language's documents that hold it ({} when wordfreq has no
-    list for the language). wordfreq lists words in buckets of one centibel each."""
+    list for the language)."""
+    frequencies: dict[str, float] = {}
+    for word, frequency in word_frequencies(code):
+        stem = word_stem(code, word, cached=False)
+        if stem is not None:
+            frequencies[stem] = frequencies.get(stem, 0.0) + frequency
+    return {stem: 1 - math.exp(-f * LENGTH) for stem, f in frequencies.items()}
+
+
+def word_frequencies(code: str) -> Iterator[tuple[str, float]]:
+    """(word, frequency) of the language's general text, commonest first, down to RAREST;
+    nothing when wordfreq has no list for the language."""
     # wordfreq itself would fall back to a distant language (Irish, Esperanto -> English),
-    # whose stems are not this language's: only the same language counts.
+    # whose words are not this language's: only the same language counts.
     try:
         match, _ = langcodes.closest_match(code, list(wordfreq.available_languages()), max_distance=SAME_LANGUAGE)
     except ValueError:  # not a language tag ("x" from a hand-made JSONL file)
-        return {}
+        return
     if match == "und":
-        return {}
+        return
     buckets = wordfreq.get_frequency_list(match)
     wordfreq.get_frequency_list.cache_clear()  # the whole list: 100 MB for some languages
-    frequencies: dict[str, float] = {}
-    for rank, words in enumerate(buckets):
+    for rank, words in enumerate(buckets):  # buckets of one centibel each
         frequency = 10 ** (-rank / 100)
         if frequency < RAREST:
-            break
+            return
         for word in words:
-            stem = word_stem(code, word, cached=False)
-            if stem is not None:
-                frequencies[stem] = frequencies.get(stem, 0.0) + frequency
-    return {stem: 1 - math.exp(-f * LENGTH) for stem, f in frequencies.items()}
+            yield word, frequency
 
 
 class _TermIds(dict):

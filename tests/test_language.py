@@ -462,3 +462,14 @@ def test_the_widened_model_weights_rank_languages_exactly_as_the_library_does() 
     for text in texts:
         sample = language_module.detection_sample(text)
         assert language_module._identifier().rank(sample) == library.rank(sample)
+
+
+def test_a_pipe_typed_for_the_danda_ends_a_hindi_sentence():
+    hindi = get_language("hi")
+    text = ('लंदन में हमलों की बरसी पर श्रद्धांजलि दी गई थी | प्रधानमंत्री ने कहा "हम नहीं भूलेंगे" | '
+            'शाम को सभा समाप्त हुई।')
+    assert hindi.split_sentences(text) == [
+        "लंदन में हमलों की बरसी पर श्रद्धांजलि दी गई थी |", 'प्रधानमंत्री ने कहा "हम नहीं भूलेंगे" |',
+        "शाम को सभा समाप्त हुई।"]
+    # Between Latin words a pipe separates menu items; it ends nothing.
+    assert get_language("en").split_sentences("Home | News | Sport. He left.") == ["Home | News | Sport.", "He left."]
