@@ -21,7 +21,7 @@ from functools import cache
 from importlib import resources
 
 from .boilerplate import Rules, rules as boilerplate_rules
-from .extract import is_dateline, split_dateline
+from .extract import is_date_line, is_dateline, split_dateline
 from .fragments import TERMINAL, has_debris, prune
 from .language import Language
 from .similarity import cosine, norm, terms
@@ -261,7 +261,8 @@ def _above_body(lines: list[_Line]):
 
 def _headline_shaped(line: _Line) -> bool:
     words = len(line.text.split())
-    return 3 <= words <= 30 and not line.text.endswith(".") and not _DATE_LINE.search(line.text)
+    return (3 <= words <= 30 and not line.text.endswith(".") and not _DATE_LINE.search(line.text)
+            and not is_date_line(line.text))
 
 
 def _body_span(lines: list[_Line], lang: Language) -> tuple[int, int]:

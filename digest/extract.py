@@ -223,6 +223,17 @@ def is_dateline(line: str) -> bool:
     return split_dateline(f"{line} {probe}")[1] == probe
 
 
+def is_date_line(line: str) -> bool:
+    """Whether the line is a date and at most one word more ("Tuesday, May 1, 2007",
+    "Posted 3 June 2024 10:15"): page metadata, never a headline."""
+    for pattern in _DATE_PATTERNS:
+        match = pattern.search(line)
+        if match and MONTHS.get((match.groupdict().get("m") or "").lower(), 1):
+            rest = line[:match.start()] + " " + line[match.end():]
+            return len(re.findall(r"[^\W\d_]+", rest)) <= 1
+    return False
+
+
 def find_date(texts: list[str], tz: tzinfo) -> datetime | None:
     """The first complete date (with year) found in `texts`, in order; naive times get `tz`."""
     for text in texts:
