@@ -36,6 +36,7 @@ _TIME = (r"(?:[,\s|–-]+(?:pukul\s+|at\s+)?(?P<H>[01]?\d|2[0-3])[:.](?P<M>[0-5]
 # Zones news sites print after a time; any other time is read in the caller's zone.
 _ZONES = {"WIB": timezone(timedelta(hours=7)), "WITA": timezone(timedelta(hours=8)),
           "WIT": timezone(timedelta(hours=9)), "GMT": timezone.utc, "UTC": timezone.utc}
+_DATE_PUNCTUATION = ",.;:|()[]–—-/"
 _DATE_PATTERNS = (
     re.compile(rf"\b(?P<d>[0-3]?\d)\s+{_MONTH}\s+(?P<y>(?:19|20)\d\d)\b{_TIME}"),
     re.compile(rf"\b{_MONTH}\s+(?P<d>[0-3]?\d),?\s+(?P<y>(?:19|20)\d\d)\b{_TIME}"),
@@ -225,13 +226,17 @@ def is_dateline(line: str) -> bool:
 
 def is_date_line(line: str) -> bool:
     """Whether the line is a date and at most one word more ("Tuesday, May 1, 2007",
-    "Posted 3 June 2024 10:15"): page metadata, never a headline."""
+    "Posted 3 June 2024 10:15"), or in any language a day, a year and at most two words
+    (a month and a weekday: "1 मई मंगलवार, 2007"): page metadata, never a headline."""
     for pattern in _DATE_PATTERNS:
         match = pattern.search(line)
         if match and MONTHS.get((match.groupdict().get("m") or "").lower(), 1):
             rest = line[:match.start()] + " " + line[match.end():]
             return len(re.findall(r"[^\W\d_]+", rest)) <= 1
-    return False
+    tokens = [token for token in (t.strip(_DATE_PUNCTUATION) for t in line.split()) if token]
+    numbers = [int(token) for token in tokens if token.isdecimal() and len(token) <= 4]
+    return (len(tokens) - len(numbers) <= 2 and any(1 <= n <= 31 for n in numbers)
+            and any(1900 <= n <= 2099 for n in numbers))
 
 
 def find_date(texts: list[str], tz: tzinfo) -> datetime | None:

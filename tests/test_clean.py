@@ -262,11 +262,12 @@ def test_the_stop_word_bar_follows_the_language():
     assert clean_text(text, hebrew).paragraphs == (text,)
 
 
-@pytest.mark.parametrize("date", ["Tuesday, May 1, 2007", "Posted 3 June 2024 10:15", "Rabu, 5 Mei 2010 | 10:15 WIB"])
+@pytest.mark.parametrize("date", ["Tuesday, May 1, 2007", "Posted 3 June 2024 10:15", "Rabu, 5 Mei 2010 | 10:15 WIB",
+                                  "1 मई मंगलवार, 2007", "Σάββατο, 7 Ιουλίου, 2007"])
 def test_a_date_line_above_the_body_is_no_headline(date):
     body = ("Five men were found guilty on Monday of plotting a fertiliser bomb attack in Britain, after a "
             "year-long trial at the Old Bailey in London. The jury heard that they had planned to attack a "
             "nightclub and a shopping centre.")
     assert clean_text(f"{date}\n\n{body}", EN).title is None
-    headline = "Five men guilty of fertiliser bomb plot on May 1, 2007"
-    assert clean_text(f"{headline}\n\n{date}\n\n{body}", EN).title == headline
+    for headline in ("Five men guilty of fertiliser bomb plot on May 1, 2007", "Tsunami 2004: 10 years on"):
+        assert clean_text(f"{headline}\n\n{date}\n\n{body}", EN).title == headline
