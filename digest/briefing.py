@@ -22,7 +22,7 @@ from .config import Config
 from .models import Article, Briefing, SourceReport, Story, SummarySentence
 from .stages import stage
 from .store import Store
-from .summarize import SummaryOptions, choose_headline, story_language, summarize
+from .summarize import SummaryOptions, choose_headline, furniture, story_language, summarize
 from .workers import spread
 
 # Fewer articles to summarize than this are summarized in this process: a worker costs a
@@ -53,6 +53,7 @@ def daily_briefing(store: Store, config: Config, now: datetime, reports: tuple[S
             copies = store.duplicates(a.id for a in articles)
             candidates.append((sid, articles, copies, _change(sid, articles, previous)))
     candidates.sort(key=_rank, reverse=True)
+    shared = furniture(c[1] for c in candidates)  # from every story of the window, printed or not
     if config.briefing.max_stories:
         candidates = candidates[: config.briefing.max_stories]
     options = SummaryOptions(config.summary.algorithm, config.summary.sentences, config.summary.max_words)
@@ -60,17 +61,19 @@ def daily_briefing(store: Store, config: Config, now: datetime, reports: tuple[S
     count = config.briefing.print_stories
     early = (lambda first: printed(Briefing(config.title, now, tuple(first), reports))) if printed and count else None
     with stage("summarize"):
-        stories = _summarized(store, candidates, options, count, early)
+        stories = _summarized(store, candidates, options, count, early, shared)
     progress.update("summarize", done=True)
     return Briefing(config.title, now, tuple(stories), reports)
 
 
 def _summarized(store: Store, candidates: Sequence[tuple], options: SummaryOptions, first: int = 0,
-                early: Callable[[list[Story]], None] | None = None) -> list[Story]:
+                early: Callable[[list[Story]], None] | None = None,
+                shared: frozenset[str] = frozenset()) -> list[Story]:
     """Each candidate as a Story: its stored summary if made from the same, else summarized
     now (shared out among processes) and stored. The `first` candidates are summarized in
-    this process, and `early` gets their stories while workers summarize the others."""
-    made_from = {c[0]: _made_from(c[1], c[2], options) for c in candidates}
+    this process, and `early` gets their stories while workers summarize the others.
+    `shared`: the window's furniture (summarize.furniture)."""
+    made_from = {c[0]: _made_from(c[1], c[2], options, shared) for c in candidates}
     stored = {sid: summary for sid, (source, summary) in store.summaries(made_from).items() if source == made_from[sid]}
     todo = [c for c in candidates if c[0] not in stored]
     leading = {c[0] for c in candidates[:first]}
@@ -78,7 +81,7 @@ def _summarized(store: Store, candidates: Sequence[tuple], options: SummaryOptio
     def meanwhile(done: dict[int, Story]) -> None:
         early(_stories(candidates[:first], {s.id: s for s in done.values()}, stored))
 
-    fresh = spread(summarize_stories, todo, [len(c[1]) for c in todo], ARTICLES_PER_PROCESS, options,
+    fresh = spread(summarize_stories, todo, [len(c[1]) for c in todo], ARTICLES_PER_PROCESS, options, shared,
                    here=[k for k, c in enumerate(todo) if c[0] in leading], meanwhile=meanwhile if early else None,
                    meanwhile_weight=PRINTED_WEIGHT)
     store.save_summaries({s.id: (made_from[s.id], _summary_json(s)) for s in fresh})
@@ -90,12 +93,14 @@ def _stories(candidates: Sequence[tuple], made: Mapping[str, Story], stored: Map
     return [made.get(c[0]) or _stored_story(c, stored[c[0]]) for c in candidates]
 
 
-def summarize_stories(candidates: Sequence[tuple], options: SummaryOptions) -> list[Story]:
-    """Each (story id, articles, copies, change) as a Story, in whichever process it runs."""
+def summarize_stories(candidates: Sequence[tuple], options: SummaryOptions,
+                      shared: frozenset[str] = frozenset()) -> list[Story]:
+    """Each (story id, articles, copies, change) as a Story, in whichever process it runs;
+    no summary quotes a paragraph of `shared`, the window's furniture."""
     stories = []
     for candidate in candidates:
         articles = candidate[1]
-        stories.append(_story(candidate, choose_headline(articles), summarize(articles, options)))
+        stories.append(_story(candidate, choose_headline(articles), summarize(articles, options, shared)))
         progress.advance("summarize")
     return stories
 
@@ -106,10 +111,14 @@ def _story(candidate: tuple, headline: str, summary: tuple[SummarySentence, ...]
                  change)
 
 
-def _made_from(articles: Sequence[Article], copies: Mapping[str, str], options: SummaryOptions) -> str:
+def _made_from(articles: Sequence[Article], copies: Mapping[str, str], options: SummaryOptions,
+               shared: frozenset[str] = frozenset()) -> str:
     """What a story's summary depends on: its articles (an id's text never changes), which
-    of them are copies, the options and digest's own code and data."""
-    parts = [_code_fingerprint(), repr(options), *sorted(a.id for a in articles), *sorted(map(repr, copies.items()))]
+    of them are copies, which of their paragraphs are furniture, the options and digest's
+    own code and data."""
+    furniture_here = sorted({p for a in articles for p in a.paragraphs if p in shared})
+    parts = [_code_fingerprint(), repr(options), *sorted(a.id for a in articles), *sorted(map(repr, copies.items())),
+             *furniture_here]
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -39,7 +39,7 @@ from .similarity import cosine, norm, terms
 from .syndication import COPY_SIMILARITY, WordHashes, shingle_jaccard, shingles
 
 __all__ = ["ALGORITHMS", "SummaryOptions", "UnknownAlgorithm", "summarize", "choose_headline",
-           "story_language", "is_heading"]
+           "story_language", "is_heading", "furniture"]
 
 MIN_WORDS = 6
 HEADING_WORDS = 12
@@ -50,6 +50,8 @@ MAX_WORDS = 80
 # 7 in 100,000 pairs of different sentences; the best balance of those (cosine is worse at
 # telling a longer sentence from an edited one).
 SAME_SENTENCE = 0.8
+# A paragraph carried by articles of this many different stories is furniture (furniture()).
+FURNITURE_STORIES = 2
 _CLOSERS = "\"'”’»)]"
 # Double quotation marks: what closes the quotation each opener opens (a straight one both).
 _QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“”", "«": "»"}
@@ -86,9 +88,11 @@ def story_language(articles: Sequence[Article]) -> str:
     return counts.most_common(1)[0][0] if counts else "und"
 
 
-def summarize(articles: Sequence[Article], options: SummaryOptions = SummaryOptions()) -> tuple[SummarySentence, ...]:
+def summarize(articles: Sequence[Article], options: SummaryOptions = SummaryOptions(),
+              furniture: Collection[str] = frozenset()) -> tuple[SummarySentence, ...]:
+    """The story's summary; no sentence of a paragraph in `furniture` (see furniture())."""
     lang = get_language(story_language(articles))
-    pool = gather(articles, lang)
+    pool = gather(articles, lang, furniture)
     if not pool.candidates:
         return ()
     weights = options.weights
@@ -103,7 +107,16 @@ def summarize(articles: Sequence[Article], options: SummaryOptions = SummaryOpti
 # --- gather ------------------------------------------------------------------------------
 
 
-def gather(articles: Sequence[Article], lang: Language) -> Pool:
+def furniture(stories: Iterable[Sequence[Article]]) -> frozenset[str]:
+    """Paragraphs that articles of FURNITURE_STORIES or more different stories carry. Within
+    a story a repeated paragraph is wire copy; across unrelated stories it is the pages' own:
+    a web archive's notice, a newsletter box, a site's "about us", which no summary quotes."""
+    stories = [{p for article in articles for p in article.paragraphs} for articles in stories]
+    counts = Counter(hash(p) for paragraphs in stories for p in paragraphs)  # hashes: a window's text is big
+    return frozenset(p for paragraphs in stories for p in paragraphs if counts[hash(p)] >= FURNITURE_STORIES)
+
+
+def gather(articles: Sequence[Article], lang: Language, furniture: Collection[str] = frozenset()) -> Pool:
     """Candidate sentences of all articles, earliest published first, near-identical ones merged."""
     found: list[Candidate] = []
     # A sentence seen before (wire copies repeat whole sentences) is looked at once: its
@@ -118,7 +131,7 @@ def gather(articles: Sequence[Article], lang: Language) -> Pool:
         if monolingual and article.language != lang.code:
             continue
         article_lang = get_language(article.language)
-        for position, text in enumerate(_sentences(article, article_lang)):
+        for position, text in enumerate(_sentences(article, article_lang, furniture)):
             if (first := seen.get((article_lang.code, text))) is not None:
                 again.extend([(first, a, position)] if first >= 0 else [])
             elif is_candidate(text, article_lang):
@@ -130,11 +143,13 @@ def gather(articles: Sequence[Article], lang: Language) -> Pool:
     return Pool(merge(found, again), articles, lang, independent_reports(articles))
 
 
-def _sentences(article: Article, lang: Language) -> list[str]:
-    """The article's sentences in order, without section headings; a quotation told over
-    several sentences is one (see quotations)."""
+def _sentences(article: Article, lang: Language, furniture: Collection[str] = frozenset()) -> list[str]:
+    """The article's sentences in order, without section headings and furniture; a quotation
+    told over several sentences is one (see quotations)."""
     sentences: list[str] = []
     for paragraph in article.paragraphs:
+        if paragraph in furniture:
+            continue
         split = lang.split_sentences(paragraph)
         if not (len(split) == 1 and is_heading(split[0], lang)):
             sentences.extend(quotations(paragraph, split, lang))

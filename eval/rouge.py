@@ -45,7 +45,7 @@ from digest.language import get_language
 from digest.models import Article
 from digest.selection import REDUNDANT
 from digest.similarity import cosine, jaccard, terms
-from digest.summarize import ALGORITHMS, SummaryOptions, Weights, is_heading, summarize
+from digest.summarize import ALGORITHMS, SummaryOptions, Weights, furniture, is_heading, summarize
 from summary_data import DATASETS, METRICS, SHARED, Case, Dataset, halves, load
 
 SYSTEMS = ("digest", "lexrank", "lead", "lead-whole")
@@ -65,9 +65,15 @@ def cut(text: str, words: int) -> str:
 
 
 def digest_system(options: SummaryOptions = SummaryOptions()) -> System:
+    """digest's summaries, each case a story of one window (the set or half): paragraphs
+    that articles of several cases carry are furniture, as in a daily run."""
+    shared: dict[str, tuple[Dataset, frozenset[str]]] = {}
+
     def run(case: Case, dataset: Dataset) -> str:
+        if shared.get(dataset.name, (None,))[0] is not dataset:
+            shared[dataset.name] = (dataset, furniture(c.articles for c in dataset.cases))
         budget = replace(options, sentences=MANY, max_words=dataset.words)
-        return " ".join(s.text for s in summarize(case.articles, budget))
+        return " ".join(s.text for s in summarize(case.articles, budget, shared[dataset.name][1]))
     return run
 
 

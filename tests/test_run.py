@@ -150,8 +150,8 @@ def test_a_rerun_keeps_the_stored_summaries_of_unchanged_stories_and_new_options
     first = run(load_config(path), formats=["json"]).briefing
     made: list[str] = []
     real = digest.briefing.summarize
-    monkeypatch.setattr(digest.briefing, "summarize", lambda articles, options: made.append(articles[0].id) or real(
-        articles, options))
+    monkeypatch.setattr(digest.briefing, "summarize", lambda articles, options, shared: made.append(
+        articles[0].id) or real(articles, options, shared))
     again = run(load_config(path), formats=["json"]).briefing
     assert made == [] and [(s.id, s.headline, s.summary) for s in again.stories] == [
         (s.id, s.headline, s.summary) for s in first.stories]
@@ -353,3 +353,22 @@ def test_odd_entries_and_charsets_are_handled(newsroom):
     (odd_article,) = [a for a in flood["articles"] if a["outlet"] == "Kabar C"]
     assert odd_article["published"] is None, odd_article
     assert odd_article["url"] is None, odd_article
+
+
+def test_no_summary_quotes_a_paragraph_that_articles_of_several_stories_carry(tmp_path):
+    """A site's closing paragraph under every article is the site's furniture, not news: told
+    by both outlets of each story it would be quoted, but two stories carry it."""
+    about = ("Portal ini adalah media berita daring yang menyajikan informasi terkini seputar ekonomi, politik, "
+             "dan gaya hidup bagi pembaca di seluruh Indonesia.")
+    export = tmp_path / "export.jsonl"
+    rows = [{"title": title, "text": "\n\n".join([*sentences[i:i + 3], about]), "outlet": outlet,
+             "url": f"https://{outlet.lower()}.example/{n}", "published": "2024-06-20T08:00:00+07:00"}
+            for n, (title, sentences) in enumerate((("Rob Rendam Tanjung Mas", FLOOD), ("BI Tahan Bunga", RATES)))
+            for i, outlet in enumerate(("Kompas", "Tempo"))]
+    export.write_text("\n".join(json.dumps(row) for row in rows), "utf-8")
+    config = write_config(tmp_path / "feeds.yaml", [{"name": "Ekspor", "url": str(export), "language": "id"}],
+                          summary={"max_words": 200})
+    brief = json.loads(run(load_config(config), formats=["json"]).written["json"].read_text("utf-8"))
+    assert [len(story["articles"]) for story in brief["stories"]] == [2, 2]
+    quoted = [s["text"] for story in brief["stories"] for s in story["summary"]]
+    assert quoted and about not in quoted

@@ -20,9 +20,10 @@ from digest.scoring import (Agreement, Centrality, Centroid, Headline, Position,
 from digest.similarity import terms
 from digest.concepts import bigrams, concepts
 from digest.selection import OVERRUN, select
-from digest.summarize import (ALGORITHMS, SummaryOptions, UnknownAlgorithm, choose_headline, gather,
+from digest.summarize import (ALGORITHMS, SummaryOptions, UnknownAlgorithm, choose_headline, furniture, gather,
                               independent_reports, is_candidate, is_dangling, order, quotations, story_language,
                               summarize)
+from newsroom import FLOOD as FLOOD_TEXT, RATES as RATES_TEXT
 
 WIRE = (
     "Presiden Rusia Vladimir Putin tiba di Hanoi pada Kamis untuk kunjungan kenegaraan "
@@ -476,3 +477,27 @@ def test_seed_summary_has_no_debris_no_repeated_fact_and_opens_with_the_lead_fac
     assert "Pyongyang" in summary[0].text
     # The earliest report's lede and what it adds, then the second day's lede (Hanoi, the pact).
     assert any("Hanoi" in s.text and "pakta pertahanan" in s.text for s in summary[:3])
+
+
+# A site's "about us" closing every article of its (the way one IndoSum source closes 67 of 500).
+ABOUT_US = ("Portal ini adalah media berita daring yang menyajikan informasi terkini seputar ekonomi, politik, "
+            "dan gaya hidup bagi pembaca di seluruh Indonesia.")
+
+
+def two_stories_with_an_about_us():
+    flood = [article(f"f{i}", outlet, [*FLOOD_TEXT[i::2], ABOUT_US]) for i, outlet in enumerate(("Kompas", "Tempo"))]
+    rates = [article(f"r{i}", outlet, [*RATES_TEXT[i::2], ABOUT_US]) for i, outlet in enumerate(("Antara", "Detik"))]
+    return flood, rates
+
+
+def test_a_paragraph_that_articles_of_several_stories_carry_is_furniture_and_never_quoted():
+    flood, rates = two_stories_with_an_about_us()
+    assert furniture([flood, rates]) == {ABOUT_US}
+    assert furniture([flood]) == frozenset()  # within one story a shared paragraph is the story's
+    options = SummaryOptions(sentences=5, max_words=200)
+    # Carried by both reports of each story, it would be quoted...
+    assert ABOUT_US in [s.text for s in summarize(flood, options)]
+    # ...but both stories carry it: it is the pages', not the news.
+    for story in (flood, rates):
+        summary = [s.text for s in summarize(story, options, furniture([flood, rates]))]
+        assert summary and ABOUT_US not in summary
