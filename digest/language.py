@@ -86,11 +86,15 @@ _LINE = re.compile(r"[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
 _CLOSERS = "”“\"’'»)]」』）】"
 _OPENERS = "“„\"‘'«([¿¡「『（"
 # Many writers of Hindi and other Indic languages type a pipe for the danda ("... किया |"):
-# after a letter of those scripts (or a quote closing one) it ends a sentence.
-_PIPE_DANDA = r"(?:(?<=[\u0900-\u0dff])|(?<=[\u0900-\u0dff][\"'”’]))\s?\|"
-# What ends a sentence, before any closing quotes and brackets.
-SENTENCE_MARK = rf"(?:[.!?…؟۔।。！？｡]+|{_PIPE_DANDA})"
-_ENDER = re.compile(rf"{SENTENCE_MARK}[{re.escape(_CLOSERS)}]*")
+# after a letter of those scripts (a space or a closing quote between them allowed) it ends a
+# sentence, elsewhere nothing. The guard follows one character class, so re still scans for
+# that class quickly (alternatives led by lookbehinds made the splitter four times slower).
+_PIPE_GUARD = (r"(?:(?<!\|)|(?<=[\u0900-\u0dff]\|)|(?<=[\u0900-\u0dff] \|)"
+               r"|(?<=[\u0900-\u0dff][\"'”’]\|)|(?<=[\u0900-\u0dff][\"'”’] \|))")
+_MARKS = ".!?…؟۔।。！？｡|"
+# The mark a sentence ends with, before any closing quotes and brackets.
+SENTENCE_MARK = rf"[{_MARKS}]{_PIPE_GUARD}"
+_ENDER = re.compile(rf"[{_MARKS}]+{_PIPE_GUARD}[{re.escape(_CLOSERS)}]*")
 # Full-width enders need no space after them; these scripts have no case to check.
 _CJK_ENDERS = frozenset("。！？｡")
 _CASELESS_ENDERS = frozenset("؟۔।|") | _CJK_ENDERS
