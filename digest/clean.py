@@ -49,6 +49,9 @@ _INVISIBLE = dict.fromkeys(
 )
 
 MIN_BODY_WORDS = 8
+# Languages whose press names the outlet after the place of a dateline ("Jakarta, IDN Times -");
+# elsewhere that slot holds a region ("Meadow Lake, Saskatchewan -").
+OUTLET_AFTER_PLACE = frozenset({"id", "ms"})
 # A line is prose when at least this share of its words are stop words, in English; in other
 # languages the bar is as far below their usual share (data/stop_share.json, written by
 # eval/fit_stop_share.py): Hebrew writes "the", "in" and "and" onto the next word, and its stop
@@ -121,18 +124,19 @@ def clean_text(text: str, lang: Language, title: str | None = None) -> Cleaned:
     paragraphs = _body(lines[start:stop])
     dateline = None
     if paragraphs:
-        dateline, paragraphs[0] = _dateline(paragraphs[0], lines[:start])
+        dateline, paragraphs[0] = _dateline(paragraphs[0], lines[:start], lang)
     dropped = [(l.text, l.reason) for l in lines if l.kind in ("drop", "end")]
     dropped += [piece for l in lines for piece in l.cut]
     return Cleaned(title, tuple(paragraphs), header, dateline, tuple(dropped))
 
 
-def _dateline(first: str, above: list[_Line]) -> tuple[str | None, str]:
+def _dateline(first: str, above: list[_Line], lang: Language) -> tuple[str | None, str]:
     """(the outlet a dateline names, the first paragraph without it). The dateline may
     stand alone on the line above the first paragraph ("JAKARTA (ANTARA) -")."""
-    outlet, rest = split_dateline(first)
+    after_place = lang.code in OUTLET_AFTER_PLACE
+    outlet, rest = split_dateline(first, after_place)
     if rest == first and above and above[-1].reason == "dateline":
-        outlet, rest = split_dateline(f"{above[-1].text} {first}")
+        outlet, rest = split_dateline(f"{above[-1].text} {first}", after_place)
         if rest != first:
             return outlet, first
     return outlet, rest

@@ -197,14 +197,20 @@ def tame_line(text: str | None, limit: int) -> str | None:
     return line or None
 
 
-def split_dateline(paragraph: str) -> tuple[str | None, str]:
-    """(outlet named by the dateline or None, the paragraph without its dateline)."""
+def split_dateline(paragraph: str, outlet_after_place: bool = True) -> tuple[str | None, str]:
+    """(outlet named by the dateline or None, the paragraph without its dateline). With
+    `outlet_after_place` False, what follows the place's comma names an outlet only when it
+    is a domain: "Meadow Lake, Saskatchewan –" is a region, as datelines in English have it,
+    where Indonesian ones name the outlet there ("Jakarta, IDN Times -")."""
     match = _DATELINE.match(paragraph)
     if not match or len(paragraph) - match.end() < 20:
         return None, paragraph
     place, second, agency = match["place"], match["second"], match["agency"]
     if second is None and agency is None and not place.isupper():
         return None, paragraph  # "Putin - ..." is not a dateline; "WASHINGTON — " is
+    named = outlet_after_place or _AGENCY_IN.search(second or "") or _DOMAIN.match(second or "")
+    if second and not (named or _DOMAIN.match(place)):
+        second = None
     outlet = agency or second
     if second and _DOMAIN.match(place) and not _DOMAIN.match(second):
         outlet = place  # outlet-first form: "Liputan6.com, Jakarta - "

@@ -271,3 +271,12 @@ def test_a_date_line_above_the_body_is_no_headline(date):
     assert clean_text(f"{date}\n\n{body}", EN).title is None
     for headline in ("Five men guilty of fertiliser bomb plot on May 1, 2007", "Tsunami 2004: 10 years on"):
         assert clean_text(f"{headline}\n\n{date}\n\n{body}", EN).title == headline
+
+
+def test_a_dateline_names_its_outlet_after_the_place_in_indonesian_not_in_english():
+    english = clean_text("Meadow Lake, Saskatchewan – The town council of a small community in Canada says it "
+                         "gave 10,000 dollars to the Red Cross by accident. Now it wants the money back.", EN)
+    assert english.dateline_outlet is None and english.paragraphs[0].startswith("The town council")
+    indonesian = clean_text("Jakarta, IDN Times - Presiden Rusia Vladimir Putin tiba di Pyongyang pada Rabu untuk "
+                            "kunjungan kenegaraan pertama dalam 24 tahun.", ID)
+    assert indonesian.dateline_outlet == "IDN Times" and indonesian.paragraphs[0].startswith("Presiden Rusia")

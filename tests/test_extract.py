@@ -110,3 +110,12 @@ def test_a_page_read_for_its_text_only_skips_the_metadata() -> None:
     bare, whole = extract_page(page, "https://example.com/a", metadata=False), extract_page(page, "https://example.com/a")
     assert bare.text == whole.text and whole.title and whole.published
     assert (bare.title, bare.outlet, bare.published, bare.url) == (None, None, None, "https://example.com/a")
+
+
+def test_after_the_place_a_region_names_no_outlet_where_the_press_puts_regions_there():
+    text = "The town council said on Thursday that it wanted the money back."
+    assert split_dateline(f"Meadow Lake, Saskatchewan – {text}", outlet_after_place=False) == (None, text)
+    assert split_dateline(f"Meadow Lake, Saskatchewan – {text}") == ("Saskatchewan", text)  # Indonesian style
+    assert split_dateline(f"HANOI, virprom.com – {text}", outlet_after_place=False)[0] == "virprom.com"
+    assert split_dateline(f"Liputan6.com, Jakarta - {text}", outlet_after_place=False)[0] == "Liputan6.com"
+    assert split_dateline(f"LONDON, June 20 (Reuters) - {text}", outlet_after_place=False)[0] == "Reuters"
