@@ -35,10 +35,6 @@ log = logging.getLogger(__name__)
 # The language is detected again on the cleaned text when cleaning dropped more than this
 # share of what the first detection read: below it, the body outweighed the debris.
 REDETECT_DEBRIS = 0.2
-# A paragraph that this many of an outlet's new articles carry is its furniture
-# (without_site_furniture). Chosen on the tune halves of eval/stream.py: 2 split MultiLing's
-# events (two reports of one day share their date line), 3 and 5 gained as much.
-SITE_FURNITURE = 3
 
 
 def to_article(doc: Document, tz: tzinfo = timezone.utc, language: str | None = None) -> Article | None:
@@ -173,37 +169,7 @@ def clean_sources(results: Sequence[SourceResult], tz: tzinfo, known: set[str], 
     outcomes: list[tuple[Cleaning, dict[str, Features]]] = [(Cleaning([], Counter(), []), {}) for _ in results]
     for (i, _), (cleaning, features) in zip(pieces, cleaned):
         outcomes[i] = (outcomes[i][0] + cleaning, outcomes[i][1] | features)
-    outcomes = [_without_site_furniture(cleaning, features, weights) for cleaning, features in outcomes]
     return [_cleaned_source(result, len(docs), *outcome) for result, docs, outcome in zip(results, fresh, outcomes)]
-
-
-def without_site_furniture(articles: Sequence[Article]) -> list[Article]:
-    """The articles without their outlet's furniture: a paragraph that SITE_FURNITURE or more
-    of the outlet's articles carry (its "about us", a "Baca Juga:" line, a match report's
-    section headings, an editor's initials) is the site's, not the article's, and links the
-    outlet's unrelated articles. An article whose shared paragraphs are half its words or
-    more is kept whole: that is a copy of another, not furniture around it. An article of no
-    known outlet has no site to share furniture with."""
-    carried: dict[str, Counter] = {"": Counter()}
-    for article in articles:
-        if article.outlet:
-            carried.setdefault(article.outlet, Counter()).update(set(article.paragraphs))
-    kept = []
-    for article in articles:
-        own = [p for p in article.paragraphs if carried[article.outlet][p] < SITE_FURNITURE]
-        furniture = sum(len(p.split()) for p in article.paragraphs) - sum(len(p.split()) for p in own)
-        kept.append(replace(article, text="\n\n".join(own)) if 0 < 2 * furniture < len(article.text.split())
-                    else article)
-    return kept
-
-
-def _without_site_furniture(cleaning: Cleaning, features: dict[str, Features],
-                            weights: Weights) -> tuple[Cleaning, dict[str, Features]]:
-    """A source's cleaning without its outlets' furniture, the features of the articles that
-    lost some made again."""
-    articles = without_site_furniture(cleaning.articles)
-    changed = [new for old, new in zip(cleaning.articles, articles) if new is not old]
-    return replace(cleaning, articles=articles), features | {a.id: article_features(a, weights) for a in changed}
 
 
 def clean_pieces(pieces: list[list[Document]], tz: tzinfo,

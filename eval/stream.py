@@ -43,7 +43,6 @@ from pathlib import Path
 from cluster import MULTILING, SHARED, _lines, baseline, bcubed, digest_labels, indosum, load
 from headlines import halves
 
-from digest.articles import without_site_furniture
 from digest.cluster import ClusterOptions
 from digest.models import Article
 
@@ -145,9 +144,7 @@ def replays(name: str, shared: Path = SHARED) -> dict[str, Replay]:
         return {half: Replay(name, half, tuple(a for p in parts for a in _moved(p[half].articles)),
                              tuple(g for p in parts for g in p[half].gold)) for half in ("tune", "check")}
     articles, gold = stream(name, shared)
-    # As a run's cleaning does with each source's new articles: the outlets' furniture goes.
-    return {part: Replay(name, part, tuple(without_site_furniture([articles[i] for i in rows])),
-                         tuple(gold[i] for i in rows))
+    return {part: Replay(name, part, tuple(articles[i] for i in rows), tuple(gold[i] for i in rows))
             for part, rows in halves(gold).items() if part != "all"}
 
 

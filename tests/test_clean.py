@@ -9,11 +9,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.articles import without_site_furniture
 from digest.boilerplate import boilerplate as _boilerplate, rules as _rules, top_level_bar as _top_level_bar
 from digest.clean import clean_text, normalize
 from digest.language import get_language
-from digest.models import Article
 from digest.summarize import _patterns as summary_patterns
 from scripts import load_script
 
@@ -282,34 +280,3 @@ def test_a_dateline_names_its_outlet_after_the_place_in_indonesian_not_in_englis
     indonesian = clean_text("Jakarta, IDN Times - Presiden Rusia Vladimir Putin tiba di Pyongyang pada Rabu untuk "
                             "kunjungan kenegaraan pertama dalam 24 tahun.", ID)
     assert indonesian.dateline_outlet == "IDN Times" and indonesian.paragraphs[0].startswith("Presiden Rusia")
-
-
-ABOUT = ("Portal ini adalah media berita daring yang menyajikan informasi terkini seputar ekonomi, politik, "
-         "dan gaya hidup bagi pembaca di seluruh Indonesia.")
-STORIES = [
-    "Banjir rob merendam ratusan rumah di Kelurahan Tanjung Mas, Semarang, sejak Kamis pagi setelah tanggul laut "
-    "jebol. Badan Penanggulangan Bencana Daerah mengerahkan perahu karet untuk mengevakuasi warga lanjut usia.",
-    "Bank Indonesia mempertahankan suku bunga acuan di level 6,25 persen dalam rapat dewan gubernur Rabu. "
-    "Gubernur Bank Indonesia menyatakan keputusan itu untuk menjaga stabilitas nilai tukar rupiah.",
-    "Kapal feri terbakar di Selat Bali pada Jumat dini hari, namun seluruh penumpang berhasil dievakuasi. "
-    "Petugas pelabuhan Ketapang menduga api berasal dari ruang mesin kapal tersebut.",
-]
-
-
-def news(ident: str, outlet: str, paragraphs: list[str]) -> Article:
-    return Article(id=ident, title=ident, text="\n\n".join(paragraphs), outlet=outlet, language="id", source=outlet)
-
-
-def test_a_paragraph_three_articles_of_an_outlet_carry_is_its_furniture():
-    three = [news(f"k{i}", "Kompas", [story, ABOUT]) for i, story in enumerate(STORIES)]
-    assert [a.text for a in without_site_furniture(three)] == STORIES
-    # Two articles sharing a paragraph may be two reports of one story: kept.
-    assert without_site_furniture(three[:2]) == three[:2]
-    # Of three outlets, or of none known, a shared paragraph is nobody's furniture.
-    spread = [news(f"o{i}", outlet, [story, ABOUT]) for i, (story, outlet) in enumerate(zip(STORIES, "ABC"))]
-    assert without_site_furniture(spread) == spread
-    unknown = [news(f"u{i}", "", [story, ABOUT]) for i, story in enumerate(STORIES)]
-    assert without_site_furniture(unknown) == unknown
-    # An article that is mostly what the others carry is a copy, kept whole.
-    copies = [news(f"c{i}", "Kompas", [STORIES[0], STORIES[1], extra]) for i, extra in enumerate(STORIES)]
-    assert without_site_furniture(copies) == copies
