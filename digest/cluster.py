@@ -32,7 +32,7 @@ from importlib import resources
 import numpy as np
 import scipy.sparse as sp
 
-from .features import Features, Weights, article_features
+from .features import Features, Weights, article_features, without_site_furniture
 from .language import get_language
 from .models import Article
 from .reference import tfidf
@@ -87,6 +87,10 @@ class ClusterOptions:
     crowd_power: float = _MODEL["crowd_power"]
     # New articles grouped at a time: results equal one batch's below this many articles.
     batch: int = 1000
+    # A paragraph this many of an outlet's articles in the window carry is its furniture, left
+    # out of their features (features.without_site_furniture). Chosen on the tune halves of
+    # eval/stream.py: 2 split MultiLing's events (two reports of a day share a date line).
+    furniture: int = 3
 
 
 @dataclass(frozen=True)
@@ -320,7 +324,9 @@ def cluster(articles: Sequence[Article], existing: Sequence[StorySeed] = (),
     if compared:
         window = compared + [a for s in seeds for a in s.articles]
         known = features or {}
-        vectors = _Vectors(window, [known.get(a.id) or article_features(a, options.weights) for a in window], options)
+        bare = without_site_furniture(window, options.furniture)
+        vectors = _Vectors(window, [(known.get(a.id) if b is a else None) or article_features(b, options.weights)
+                                    for a, b in zip(window, bare)], options)
         stories = _group(vectors, len(compared), [len(s.articles) for s in seeds])
     assignments = []
     for number, members in enumerate(stories):

@@ -13,8 +13,8 @@ import functools
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import NamedTuple
 
 from anyascii import anyascii
@@ -246,3 +246,23 @@ def article_features(article: Article, weights: Weights = Weights()) -> Features
     terms.trigrams = _trigrams(lang, article.title or next(iter(sentences), ""))
     terms.latin = _is_latin(article)
     return terms
+
+
+def without_site_furniture(articles: Sequence[Article], least: int) -> list[Article]:
+    """The articles without their outlet's furniture: a paragraph that `least` or more of an
+    outlet's articles carry (its "about us", a "Baca Juga:" line, a match report's headings,
+    an editor's initials) is the site's, not the article's, and links the outlet's unrelated
+    articles. An article whose shared paragraphs are half its words or more is kept whole:
+    that is a copy or a version of another, not furniture around it. An article of no known
+    outlet has no site to share furniture with."""
+    carried: dict[str, Counter] = {"": Counter()}
+    for article in articles:
+        if article.outlet:
+            carried.setdefault(article.outlet, Counter()).update(set(article.paragraphs))
+    kept = []
+    for article in articles:
+        own = [p for p in article.paragraphs if carried[article.outlet][p] < least]
+        furniture = sum(len(p.split()) for p in article.paragraphs) - sum(len(p.split()) for p in own)
+        kept.append(replace(article, text="\n\n".join(own)) if 0 < 2 * furniture < len(article.text.split())
+                    else article)
+    return kept

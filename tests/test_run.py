@@ -372,3 +372,31 @@ def test_no_summary_quotes_a_paragraph_that_articles_of_several_stories_carry(tm
     assert [len(story["articles"]) for story in brief["stories"]] == [2, 2]
     quoted = [s["text"] for story in brief["stories"] for s in story["summary"]]
     assert quoted and about not in quoted
+FERRY = [
+    "Kapal feri terbakar di Selat Bali pada Jumat dini hari, namun seluruh penumpang berhasil dievakuasi.",
+    "Petugas pelabuhan Ketapang menduga api berasal dari ruang mesin kapal tersebut.",
+    "Tim SAR gabungan menyisir perairan untuk memastikan tidak ada penumpang yang tertinggal.",
+    "Penyeberangan Ketapang-Gilimanuk sempat ditutup selama tiga jam setelah kejadian itu.",
+]
+
+
+def test_an_outlets_furniture_does_not_make_its_unrelated_short_articles_one_story(tmp_path):
+    """Three short stories from two outlets, each article closing on its outlet's "about us":
+    without the furniture they are three stories of two articles (with it, one of six); the
+    stored text keeps it, and a re-run adds nothing."""
+    about = {outlet: (f"{outlet} adalah media berita daring yang menyajikan informasi terkini seputar ekonomi, "
+                      "politik, dan gaya hidup bagi pembaca di seluruh Indonesia.") for outlet in ("Kompas", "Tempo")}
+    export = tmp_path / "export.jsonl"
+    rows = [{"title": title, "text": "\n\n".join([*sentences[i:i + 2], about[outlet]]), "outlet": outlet,
+             "url": f"https://{outlet.lower()}.example/{n}", "published": "2024-06-20T08:00:00+07:00"}
+            for n, (title, sentences) in enumerate((("Rob Rendam Tanjung Mas", FLOOD), ("BI Tahan Bunga", RATES),
+                                                    ("Feri Terbakar di Selat Bali", FERRY)))
+            for i, outlet in enumerate(("Kompas", "Tempo"))]
+    export.write_text("\n".join(json.dumps(row) for row in rows), "utf-8")
+    config = write_config(tmp_path / "feeds.yaml", [{"name": "Ekspor", "url": str(export), "language": "id"}])
+    brief = json.loads(run(load_config(config), formats=["json"]).written["json"].read_text("utf-8"))
+    assert sorted(len(story["articles"]) for story in brief["stories"]) == [2, 2, 2]
+    assert not any(text in s["text"] for story in brief["stories"] for s in story["summary"] for text in about.values())
+    with sqlite3.connect(tmp_path / "var" / "t.db") as db:
+        assert all(text.endswith(tuple(about.values())) for (text,) in db.execute("SELECT text FROM articles"))
+    assert run(load_config(config), formats=["json"]).new_articles == 0
