@@ -37,8 +37,6 @@ _CAPTION_CREDIT = re.compile(
 _SLASH_CREDIT = re.compile(r"\S/\s*[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*){0,3}\s*$")
 # Editor initials and agency tags closing a paragraph: "[ab/lt]", "(ant)", "(AFP/dil)", "(*)".
 _EDITOR_MARK = re.compile(r"\s*(?:\[[a-z]{1,5}(?:/[a-z]{1,5})*\]|\((?:\*|[a-z]{2,4}|[A-Za-z]{2,10}/[a-z/]{2,12})\))$")
-# A line that is mostly a date ("Kamis, 20 Juni 2024 17:55") is page metadata, not a title.
-_DATE_LINE = re.compile(r"^\W*(\w+,?\s+)?\(?\d{1,2}[\s/.-]+\w+[\s/.-]+\d{2,4}\)?([\s,|-]+\d{1,2}[:.]\d{2}(\s*\w{2,4})?)?\W*$")
 # After the body, a short line that ends with a full stop (or a colon, before more of them) is
 # the article's closing sentence or a list of points, not page chrome: those end otherwise.
 _CLOSING = re.compile(r"[.。][\"'”’»)\]]*$")
@@ -58,9 +56,10 @@ OUTLET_AFTER_PLACE = frozenset({"id", "ms"})
 # words are 23 % of running text against English's 60 %.
 MIN_STOP_DENSITY = 0.08
 _STOP_SHARE = json.loads(resources.files("digest.data").joinpath("stop_share.json").read_text("utf-8"))
-# A paragraph this long, with this many full sentences, is prose even when its end is cut off
-# or trailed by a link label ("... for your support.Video:Link to Articles:").
-RUN_ON_WORDS = 40
+# A paragraph this long is prose by its length: with RUN_ON_SENTENCES full sentences even when
+# its end is cut off or trailed by a link label ("... for your support.Video:Link to
+# Articles:"), and given twice it is a scraper's copy, not a repeated caption.
+LONG_PARAGRAPH_WORDS = 40
 RUN_ON_SENTENCES = 2
 HEADLINE_MARGIN = 1.5
 # A truncated line ("...", "…") of at most this many words is a teaser of another article
@@ -188,7 +187,7 @@ def _is_body(text: str, lang: Language) -> bool:
 
 def _runs_on(text: str, lang: Language, words: int) -> bool:
     """A long paragraph of full sentences whose last one does not end."""
-    return words >= RUN_ON_WORDS and sum(
+    return words >= LONG_PARAGRAPH_WORDS and sum(
         bool(TERMINAL.search(sentence)) for sentence in lang.split_sentences(text)) >= RUN_ON_SENTENCES
 
 
@@ -217,7 +216,7 @@ def _mark_repeats(lines: list[_Line]) -> None:
     seen = set()
     for line in lines:
         if counts[line.text] > 1 and line.kind not in ("drop", "title"):
-            if line.kind == "body" and len(line.text.split()) >= RUN_ON_WORDS and line.text not in seen:
+            if line.kind == "body" and len(line.text.split()) >= LONG_PARAGRAPH_WORDS and line.text not in seen:
                 seen.add(line.text)
                 continue
             line.kind, line.reason = "drop", "repeated"
@@ -265,8 +264,7 @@ def _above_body(lines: list[_Line]):
 
 def _headline_shaped(line: _Line) -> bool:
     words = len(line.text.split())
-    return (3 <= words <= 30 and not line.text.endswith(".") and not _DATE_LINE.search(line.text)
-            and not is_date_line(line.text))
+    return 3 <= words <= 30 and not line.text.endswith(".") and not is_date_line(line.text)
 
 
 def _body_span(lines: list[_Line], lang: Language) -> tuple[int, int]:

@@ -37,6 +37,9 @@ _TIME = (r"(?:[,\s|–-]+(?:pukul\s+|at\s+)?(?P<H>[01]?\d|2[0-3])[:.](?P<M>[0-5]
 _ZONES = {"WIB": timezone(timedelta(hours=7)), "WITA": timezone(timedelta(hours=8)),
           "WIT": timezone(timedelta(hours=9)), "GMT": timezone.utc, "UTC": timezone.utc}
 _DATE_PUNCTUATION = ",.;:|()[]–—-/"
+# A line that is mostly a date in figures ("Kamis, 20 Juni 2024 17:55", "20/06/2024").
+_DATE_LINE = re.compile(
+    r"^\W*(\w+,?\s+)?\(?\d{1,2}[\s/.-]+\w+[\s/.-]+\d{2,4}\)?([\s,|-]+\d{1,2}[:.]\d{2}(\s*\w{2,4})?)?\W*$")
 _DATE_PATTERNS = (
     re.compile(rf"\b(?P<d>[0-3]?\d)\s+{_MONTH}\s+(?P<y>(?:19|20)\d\d)\b{_TIME}"),
     re.compile(rf"\b{_MONTH}\s+(?P<d>[0-3]?\d),?\s+(?P<y>(?:19|20)\d\d)\b{_TIME}"),
@@ -233,7 +236,10 @@ def is_dateline(line: str) -> bool:
 def is_date_line(line: str) -> bool:
     """Whether the line is a date and at most one word more ("Tuesday, May 1, 2007",
     "Posted 3 June 2024 10:15"), or in any language a day, a year and at most two words
-    (a month and a weekday: "1 मई मंगलवार, 2007"): page metadata, never a headline."""
+    (a month and a weekday: "1 मई मंगलवार, 2007"), or a date in figures ("20/06/2024"): page
+    metadata, never a headline."""
+    if _DATE_LINE.search(line):
+        return True
     for pattern in _DATE_PATTERNS:
         match = pattern.search(line)
         if match and MONTHS.get((match.groupdict().get("m") or "").lower(), 1):

@@ -21,6 +21,7 @@ from anyascii import anyascii
 
 from .language import Language, get_language
 from .models import Article
+from .syndication import paragraphs_carried
 
 # Bumped whenever extraction changes, so that stored features of an older kind are redone.
 VERSION = 2
@@ -255,14 +256,15 @@ def without_site_furniture(articles: Sequence[Article], least: int) -> list[Arti
     articles. An article whose shared paragraphs are half its words or more is kept whole:
     that is a copy or a version of another, not furniture around it. An article of no known
     outlet has no site to share furniture with."""
-    carried: dict[str, Counter] = {"": Counter()}
+    outlets: dict[str, list[list[Article]]] = {}
     for article in articles:
         if article.outlet:
-            carried.setdefault(article.outlet, Counter()).update(set(article.paragraphs))
+            outlets.setdefault(article.outlet, []).append([article])
+    furniture = {outlet: paragraphs_carried(each, least) for outlet, each in outlets.items()}
     kept = []
     for article in articles:
-        own = [p for p in article.paragraphs if carried[article.outlet][p] < least]
-        furniture = sum(len(p.split()) for p in article.paragraphs) - sum(len(p.split()) for p in own)
-        kept.append(replace(article, text="\n\n".join(own)) if 0 < 2 * furniture < len(article.text.split())
+        own = [p for p in article.paragraphs if p not in furniture.get(article.outlet, ())]
+        shared = sum(len(p.split()) for p in article.paragraphs) - sum(len(p.split()) for p in own)
+        kept.append(replace(article, text="\n\n".join(own)) if 0 < 2 * shared < len(article.text.split())
                     else article)
     return kept

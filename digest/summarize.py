@@ -36,7 +36,7 @@ from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, te
 from .screen import Screen
 from .selection import select
 from .similarity import cosine, norm, terms
-from .syndication import COPY_SIMILARITY, WordHashes, shingle_jaccard, shingles
+from .syndication import COPY_SIMILARITY, WordHashes, paragraphs_carried, shingle_jaccard, shingles
 
 __all__ = ["ALGORITHMS", "SummaryOptions", "UnknownAlgorithm", "summarize", "choose_headline",
            "story_language", "is_heading", "furniture"]
@@ -111,9 +111,7 @@ def furniture(stories: Iterable[Sequence[Article]]) -> frozenset[str]:
     """Paragraphs that articles of FURNITURE_STORIES or more different stories carry. Within
     a story a repeated paragraph is wire copy; across unrelated stories it is the pages' own:
     a web archive's notice, a newsletter box, a site's "about us", which no summary quotes."""
-    stories = [{p for article in articles for p in article.paragraphs} for articles in stories]
-    counts = Counter(hash(p) for paragraphs in stories for p in paragraphs)  # hashes: a window's text is big
-    return frozenset(p for paragraphs in stories for p in paragraphs if counts[hash(p)] >= FURNITURE_STORIES)
+    return paragraphs_carried(stories, FURNITURE_STORIES)
 
 
 def gather(articles: Sequence[Article], lang: Language, furniture: Collection[str] = frozenset()) -> Pool:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -101,3 +102,11 @@ def _original(shingle_set: np.ndarray, candidates: list[str], sets: dict[str, np
 
 def _published(article: Article) -> tuple:
     return (article.published.timestamp() if article.published else float("inf"), article.id)
+
+
+def paragraphs_carried(groups: Iterable[Iterable[Article]], least: int) -> frozenset[str]:
+    """The paragraphs that articles of `least` or more of the groups carry (a group counts
+    once, however many of its articles carry one)."""
+    held = [{p for article in group for p in article.paragraphs} for group in groups]
+    counts = Counter(hash(p) for paragraphs in held for p in paragraphs)  # hashes: a window's text is big
+    return frozenset(p for paragraphs in held for p in paragraphs if counts[hash(p)] >= least)
