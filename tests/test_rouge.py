@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy
 import pytest
 
 from digest.selection import OVERRUN
@@ -108,3 +109,25 @@ def test_halves_split_by_story_with_a_fixed_seed(data):
     assert {case.id for case in czech["tune"].cases} == ids["tune"]  # one event, one half, every language
     checks = [data.halves(data.load("indosum-large"))["check"] for _ in range(2)]
     assert [c.id for c in checks[0].cases] == [c.id for c in checks[1].cases] and len(checks[0].cases) == 500
+
+
+def test_the_oracle_is_whole_sentences_within_the_budget_and_above_every_system(evaluation):
+    dataset = evaluation.halves(evaluation.load("multiling-english"))["check"]
+    results = evaluation.evaluate(dataset, {"oracle": evaluation.oracle_summary, "digest": evaluation.digest_system(),
+                                            "lead": evaluation.lead})
+    assert results["oracle"]["rouge2"] > results["digest"]["rouge2"] > results["lead"]["rouge2"]
+    for case in dataset.cases:
+        summary = evaluation.oracle_summary(case, dataset)
+        sentences = {s for a in case.articles for s in evaluation._sentences(a)}
+        picked = [s for s in sentences if s in summary]
+        assert sum(len(s.split()) for s in picked) >= len(summary.split())  # nothing but article sentences
+        assert len(summary.split()) - max(len(s.split()) for s in picked) < dataset.words
+
+
+def test_the_ratio_interval_holds_the_ratio_and_widens_with_fewer_cases(evaluation):
+    rng = numpy.random.default_rng(1)
+    ours, theirs = rng.uniform(10, 30, 200), rng.uniform(10, 25, 200)
+    low, high = evaluation.ratio_interval(ours, theirs)
+    assert low < ours.mean() / theirs.mean() < high
+    few_low, few_high = evaluation.ratio_interval(ours[:5], theirs[:5])
+    assert few_high - few_low > high - low
