@@ -63,6 +63,24 @@ def bcubed(predicted: Sequence[Hashable], gold: Sequence[Hashable]) -> tuple[flo
     return precision, recall, 2 * precision * recall / (precision + recall)
 
 
+def story_resamplings(gold: Sequence[Hashable], draws: int, rng: np.random.Generator) -> np.ndarray:
+    """Draws × items: how often each item's gold story was drawn when the stories are
+    resampled with replacement (a bootstrap over stories, not over articles)."""
+    stories, story_of = np.unique(np.array(gold, dtype=object).astype(str), return_inverse=True)
+    picks = rng.integers(0, len(stories), size=(draws, len(stories)))
+    return np.array([np.bincount(pick, minlength=len(stories)) for pick in picks])[:, story_of]
+
+
+def bcubed_interval(predicted: Sequence[Hashable], gold: Sequence[Hashable], draws: int = 2000,
+                    seed: int = 0) -> tuple[float, float]:
+    """95 % bootstrap interval (gold stories resampled) of the B-cubed F1."""
+    items = np.array(bcubed_items(predicted, gold))
+    weights = story_resamplings(gold, draws, np.random.default_rng(seed))
+    precision, recall = (weights @ items / weights.sum(axis=1)[:, None]).T
+    low, high = np.percentile(2 * precision * recall / (precision + recall), [2.5, 97.5])
+    return float(low), float(high)
+
+
 # --- data ---------------------------------------------------------------------------
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cluster import SHARED, bcubed_items, digest_labels
+from cluster import SHARED, bcubed_items, digest_labels, story_resamplings
 from stream import LANGUAGES, OPTIONS, STREAMS, Replay, replays
 
 from digest.cluster import ClusterOptions, _Vectors, chance_similarity
@@ -78,10 +78,7 @@ def resamplings(tune: dict[str, Replay]) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(SEED)
     weights = {}
     for name, replay in tune.items():
-        stories, story_of = np.unique(replay.gold, return_inverse=True)
-        draws = rng.integers(0, len(stories), size=(BOOTSTRAP, len(stories)))
-        counts = np.array([np.bincount(draw, minlength=len(stories)) for draw in draws])
-        weights[name] = np.vstack([np.ones(len(story_of)), counts[:, story_of]])
+        weights[name] = np.vstack([np.ones(len(replay.gold)), story_resamplings(replay.gold, BOOTSTRAP, rng)])
     return weights
 
 

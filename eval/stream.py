@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from cluster import MULTILING, SHARED, _lines, baseline, bcubed, digest_labels, indosum, load
+from cluster import MULTILING, SHARED, _lines, baseline, bcubed, bcubed_interval, digest_labels, indosum, load
 from headlines import halves
 
 from digest.cluster import ClusterOptions
@@ -170,13 +170,13 @@ def evaluate(replay: Replay, options: ClusterOptions = OPTIONS) -> dict:
     return {"stream": replay.name, "part": replay.part, "docs": len(replay.articles),
             "stories": len(set(replay.gold)),
             "baseline": bcubed(baseline(replay.articles), replay.gold), "digest": bcubed(ours, replay.gold),
-            "kept": kept(ours, replay.gold)}
+            "kept": kept(ours, replay.gold), "interval": bcubed_interval(ours, replay.gold)}
 
 
 def _row(result: dict) -> str:
     return (f"{result['stream']:<19} {result['part']:<6} {result['docs']:>5} {result['stories']:>5}   "
             + "   ".join("{:.3f} {:.3f} {:.3f}".format(*result[side]) for side in ("baseline", "digest"))
-            + "   {:.3f} {:.3f}".format(*result["kept"]))
+            + "   {:.3f} {:.3f}".format(*result["kept"]) + "   {:.3f}-{:.3f}".format(*result["interval"]))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("streams", nargs="*", default=STREAMS, help=f"any of: {', '.join(STREAMS)}")
     args = parser.parse_args(argv)
     print(f"{'stream':<19} {'part':<6} {'docs':>5} {'gold':>5}   {'baseline P/R/F1':<17}   "
-          f"{'digest P/R/F1':<17}   kept mean/worst")
+          f"{'digest P/R/F1':<17}   kept mean/worst   digest F1 95 %")
     for name in args.streams:
         for replay in replays(name, args.shared).values():
             print(_row(evaluate(replay)), flush=True)

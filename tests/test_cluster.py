@@ -244,6 +244,16 @@ def test_bcubed_scores_known_cases(evaluation):
     assert (precision, recall) == (1.0, pytest.approx(2 / 3))
 
 
+def test_the_bcubed_interval_resamples_stories(evaluation):
+    assert evaluation.bcubed_interval([1, 1, 2, 2], ["a", "a", "b", "b"]) == (1.0, 1.0)
+    gold = [f"s{i // 2}" for i in range(40)]  # 20 stories of two: one split, the rest whole
+    predicted = ["x", "y", *gold[2:]]
+    low, high = evaluation.bcubed_interval(predicted, gold)
+    assert low < evaluation.bcubed(predicted, gold)[2] < high == 1.0  # a draw without the split story
+    few_low, _ = evaluation.bcubed_interval(predicted[:6], gold[:6])
+    assert few_low < low
+
+
 def test_batches_grow_the_stories_of_earlier_batches(evaluation):
     """New articles are grouped in chronological batches against the stories so far: with
     batches of 25, MultiLing English's ten events are found as well as in one batch."""
