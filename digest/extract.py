@@ -209,8 +209,11 @@ def split_dateline(paragraph: str, outlet_after_place: bool = True) -> tuple[str
     if not match or len(paragraph) - match.end() < 20:
         return None, paragraph
     place, second, agency = match["place"], match["second"], match["agency"]
-    if second is None and agency is None and not place.isupper():
-        return None, paragraph  # "Putin - ..." is not a dateline; "WASHINGTON — " is
+    if second is None and agency is None:
+        if _DOMAIN.match(place):
+            return place, paragraph[match.end():]  # the outlet alone: "Merdeka.com - "
+        if not place.isupper():
+            return None, paragraph  # "Putin - ..." is not a dateline; "WASHINGTON — " is
     named = outlet_after_place or _AGENCY_IN.search(second or "") or _DOMAIN.match(second or "")
     if second and not (named or _DOMAIN.match(place)):
         second = None

@@ -84,8 +84,13 @@ class SummaryOptions:
 
 
 def story_language(articles: Sequence[Article]) -> str:
-    counts = Counter(a.language for a in articles if a.language != "und")
-    return counts.most_common(1)[0][0] if counts else "und"
+    """The language of most of the story's articles that have text: the one its summary can
+    be written in (headline-only articles count only when no article has text)."""
+    for group in ([a for a in articles if a.text], articles):
+        counts = Counter(a.language for a in group if a.language != "und")
+        if counts:
+            return counts.most_common(1)[0][0]
+    return "und"
 
 
 def summarize(articles: Sequence[Article], options: SummaryOptions = SummaryOptions(),

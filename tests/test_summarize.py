@@ -133,6 +133,20 @@ def test_headline_is_one_of_the_titles_and_avoids_shouting(seed_articles):
     assert not headline.endswith("!")
 
 
+def test_a_story_is_summarized_in_the_language_of_its_articles_with_text(seed_articles):
+    # One Indonesian report among English headline-only entries (feeds that give titles
+    # alone): the summary can only quote the report, so it is in Indonesian.
+    headlines = [Article(id=f"h{i}", title=title, text="", outlet=f"Wire {i}", language="en", source="feed",
+                         headline_only=True, published=seed_articles[0].published)
+                 for i, title in enumerate(["Putin arrives in Hanoi after signing defence pact with North Korea",
+                                            "Putin visits Vietnam a day after Pyongyang pact",
+                                            "Russia's Putin lands in Vietnam on state visit"])]
+    story = [seed_articles[0], *headlines]
+    assert story_language(story) == "id" and story_language(headlines) == "en"
+    summary = summarize(story)
+    assert summary and all(s.text in seed_articles[0].text for s in summary)
+
+
 def test_english_story_summarizes_with_english_tools():
     texts = [
         "Dock workers at Rotterdam walked out on Tuesday in protest against plans to automate two terminals. "
