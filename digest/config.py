@@ -8,13 +8,11 @@ Relative paths (database, out, local feed paths) resolve against the config file
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import types
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .config_errors import describe, yaml_problem
 from .cron import cron_trigger
 from .fetch import FetchLimits
 from .summarize import ALGORITHMS
@@ -371,7 +370,7 @@ def load_config(path: Path | str) -> Config:
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{shown}: {_yaml_problem(exc)}") from None
+        raise ConfigError(f"{shown}: {yaml_problem(exc)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -382,87 +381,4 @@ def load_config(path: Path | str) -> Config:
     try:
         return Config.model_validate({**data, "config_path": path})
     except ValidationError as exc:
-        raise ConfigError([f"{shown}: {_describe(error)}" for error in exc.errors()]) from None
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-    return f"{where}invalid YAML ({problem})"
-
-
-def _describe(error: dict) -> str:
-    ctx = error.get("ctx") or {}
-    loc = tuple(error["loc"]) + tuple(ctx.get("at", ()))
-    kind = error["type"]
-    if kind == "config":
-        message = ctx["reason"]
-    elif kind == "extra_forbidden":
-        return f"{_key_path(loc)}: unknown key{_suggestion(loc)}"
-    elif kind == "missing":
-        message = "field required"
-    elif kind in ("model_type", "dict_type"):
-        keys = _keys(_model_at(loc))
-        message = f"expected a mapping of keys ({', '.join(keys)})" if keys else "expected a mapping"
-    else:
-        message = error["msg"]
-        message = message[:1].lower() + message[1:] if message[1:2].islower() else message
-        value = error.get("input")
-        if kind != "value_error" and not isinstance(value, (dict, list)):
-            shown = repr(value)
-            message += f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
-    return f"{_key_path(loc)}: {message}"
-
-
-def _key_path(loc: tuple) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    """The section model found at a key path (list indexes skipped), or None."""
-    model: type[BaseModel] | None = Config
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fields = {f.alias or name: f for name, f in model.model_fields.items()}
-        if part not in fields:
-            return None
-        model = _section_in(fields[part].annotation)
-        if model is None:
-            return None
-    return model
-
-
-def _section_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if get_origin(annotation) in (Annotated, list, Union, types.UnionType):
-        for arg in get_args(annotation):
-            found = _section_in(arg)
-            if found is not None:
-                return found
-    return None
-
-
-def _keys(model: type[BaseModel] | None) -> list[str]:
-    if model is None:
-        return []
-    return [f.alias or name for name, f in model.model_fields.items() if name != "config_path"]
-
-
-def _suggestion(loc: tuple) -> str:
-    key = loc[-1]
-    if not isinstance(key, str):
-        return ""
-    close = difflib.get_close_matches(key, _keys(_model_at(loc[:-1])), n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean {close[0]!r}?)"
-    # A key written at the wrong level: `max_stories:` at the top instead of under `briefing:`.
-    for section, model in (("briefing", Briefing), ("summary", Summary), ("delivery.email", Email)):
-        if key in _keys(model):
-            return f" (it belongs under {section!r})"
-    return ""
+        raise ConfigError([f"{shown}: {describe(error, Config)}" for error in exc.errors()]) from None
