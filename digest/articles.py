@@ -44,7 +44,8 @@ def to_article(doc: Document, tz: tzinfo = timezone.utc, language: str | None = 
     if language is None:
         with stage("language"):
             language = _detect(doc)
-    cleaned = clean_text(doc.text, get_language(language), title=doc.title)
+    known = [name for name in (doc.outlet, doc.url and outlet_from_url(doc.url)) if name]
+    cleaned = clean_text(doc.text, get_language(language), title=doc.title, outlets=known)
     if not cleaned.paragraphs:
         return _headline_only(doc, cleaned.title, tz)
     if not doc.language and _debris_share(doc.text, cleaned.dropped) > REDETECT_DEBRIS:

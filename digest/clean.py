@@ -16,6 +16,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -98,7 +99,7 @@ def normalize(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def clean_text(text: str, lang: Language, title: str | None = None) -> Cleaned:
+def clean_text(text: str, lang: Language, title: str | None = None, outlets: Collection[str] = ()) -> Cleaned:
     normalized = normalize(text)
     lines = [_Line(t) for t in normalized.split("\n")]
     rules = boilerplate_rules(lang.code)
@@ -123,19 +124,19 @@ def clean_text(text: str, lang: Language, title: str | None = None) -> Cleaned:
     paragraphs = _body(lines[start:stop])
     dateline = None
     if paragraphs:
-        dateline, paragraphs[0] = _dateline(paragraphs[0], lines[:start], lang)
+        dateline, paragraphs[0] = _dateline(paragraphs[0], lines[:start], lang, outlets)
     dropped = [(l.text, l.reason) for l in lines if l.kind in ("drop", "end")]
     dropped += [piece for l in lines for piece in l.cut]
     return Cleaned(title, tuple(paragraphs), header, dateline, tuple(dropped))
 
 
-def _dateline(first: str, above: list[_Line], lang: Language) -> tuple[str | None, str]:
+def _dateline(first: str, above: list[_Line], lang: Language, outlets: Collection[str]) -> tuple[str | None, str]:
     """(the outlet a dateline names, the first paragraph without it). The dateline may
     stand alone on the line above the first paragraph ("JAKARTA (ANTARA) -")."""
     after_place = lang.code in OUTLET_AFTER_PLACE
-    outlet, rest = split_dateline(first, after_place)
+    outlet, rest = split_dateline(first, after_place, outlets)
     if rest == first and above and above[-1].reason == "dateline":
-        outlet, rest = split_dateline(f"{above[-1].text} {first}", after_place)
+        outlet, rest = split_dateline(f"{above[-1].text} {first}", after_place, outlets)
         if rest != first:
             return outlet, first
     return outlet, rest

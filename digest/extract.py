@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from urllib.parse import urlsplit
@@ -200,17 +200,20 @@ def tame_line(text: str | None, limit: int) -> str | None:
     return line or None
 
 
-def split_dateline(paragraph: str, outlet_after_place: bool = True) -> tuple[str | None, str]:
+def split_dateline(paragraph: str, outlet_after_place: bool = True,
+                   outlets: Collection[str] = ()) -> tuple[str | None, str]:
     """(outlet named by the dateline or None, the paragraph without its dateline). With
     `outlet_after_place` False, what follows the place's comma names an outlet only when it
     is a domain: "Meadow Lake, Saskatchewan –" is a region, as datelines in English have it,
-    where Indonesian ones name the outlet there ("Jakarta, IDN Times -")."""
+    where Indonesian ones name the outlet there ("Jakarta, IDN Times -"). `outlets`: names the
+    article is known by (its source's, its host's), so that "Rimanews - " opening a Rimanews
+    article is its dateline, where "Putin - " is not."""
     match = _DATELINE.match(paragraph)
     if not match or len(paragraph) - match.end() < 20:
         return None, paragraph
     place, second, agency = match["place"], match["second"], match["agency"]
     if second is None and agency is None:
-        if _DOMAIN.match(place):
+        if _DOMAIN.match(place) or _outlet_key(place) in {k for o in outlets for k in _outlet_keys(o)}:
             return place, paragraph[match.end():]  # the outlet alone: "Merdeka.com - "
         if not place.isupper():
             return None, paragraph  # "Putin - ..." is not a dateline; "WASHINGTON — " is
@@ -226,6 +229,15 @@ def split_dateline(paragraph: str, outlet_after_place: bool = True) -> tuple[str
         if len(outlet.split()) > 4 or not outlet[:1].isalnum() or "," in outlet:
             return None, paragraph
     return outlet, paragraph[match.end():]
+
+
+def _outlet_key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def _outlet_keys(name: str) -> tuple[str, ...]:
+    """The name, and a host's name without its domain ("rimanews.com": "rimanews")."""
+    return (_outlet_key(name), _outlet_key(name.split(".")[0])) if "." in name else (_outlet_key(name),)
 
 
 def is_dateline(line: str) -> bool:

@@ -7,7 +7,15 @@ import pytest
 import trafilatura
 
 import digest.extract as extract_module
-from digest.extract import extract_page, find_date, html_to_text, outlet_from_url, split_dateline
+from digest.articles import to_article
+from digest.extract import (
+    extract_page,
+    find_date,
+    html_to_text,
+    outlet_from_url,
+    split_dateline,
+)
+from digest.models import Document
 
 WIB = timezone(timedelta(hours=7))
 
@@ -39,6 +47,15 @@ def test_datelines_name_the_outlet_and_are_cut_from_the_text(paragraph, outlet, 
 ])
 def test_sentences_that_only_look_like_datelines_are_left_alone(paragraph):
     assert split_dateline(paragraph) == (None, paragraph)
+
+
+def test_the_outlets_own_name_alone_is_its_dateline():
+    paragraph = "Rimanews - Gubernur DKI Jakarta Basuki Tjahaja Purnama menyatakan akan menanti janji itu."
+    rest = "Gubernur DKI Jakarta Basuki Tjahaja Purnama menyatakan akan menanti janji itu."
+    assert split_dateline(paragraph, outlets=["rimanews"]) == ("Rimanews", rest)
+    assert split_dateline(paragraph, outlets=["rimanews.com"]) == ("Rimanews", rest)  # the host's name
+    assert split_dateline(paragraph) == (None, paragraph)
+    assert split_dateline(paragraph, outlets=["Kompas"]) == (None, paragraph)  # not its own name
 
 
 def test_a_bare_capitalised_place_dateline_is_cut_without_naming_an_outlet():
@@ -123,3 +140,13 @@ def test_after_the_place_a_region_names_no_outlet_where_the_press_puts_regions_t
     assert split_dateline(f"HANOI, virprom.com – {text}", outlet_after_place=False)[0] == "virprom.com"
     assert split_dateline(f"Liputan6.com, Jakarta - {text}", outlet_after_place=False)[0] == "Liputan6.com"
     assert split_dateline(f"LONDON, June 20 (Reuters) - {text}", outlet_after_place=False)[0] == "Reuters"
+
+
+def test_a_jsonl_articles_own_name_as_dateline_leaves_its_text():
+    text = ("Rimanews - Gubernur DKI Jakarta Basuki Tjahaja Purnama alias Ahok menyatakan akan menanti janji "
+            "pasangan gubernur terpilih untuk menata kawasan Kemang.\n\nIa mengatakan pembongkaran bangunan "
+            "tanpa sertifikat tetap berjalan tahun ini.")
+    found = to_article(Document(source="export.jsonl", text=text, outlet="rimanews",
+                                url="http://rimanews.com/nasional/ahok-kemang"), language="id")
+    assert found.text.startswith("Gubernur DKI Jakarta") and found.outlet == "rimanews"
+    assert found.title.startswith("Gubernur DKI Jakarta")  # no title: its first words, without the dateline
