@@ -179,11 +179,27 @@ def _row(result: dict) -> str:
             + "   {:.3f} {:.3f}".format(*result["kept"]) + "   {:.3f}-{:.3f}".format(*result["interval"]))
 
 
+def sweep(names: Sequence[str], half: str, thresholds: Sequence[float], shared: Path = SHARED) -> None:
+    """digest's B-cubed F1 on one half of each stream at each join threshold, all else as
+    shipped: which streams want stories drawn wider, which narrower."""
+    chosen = {name: replays(name, shared)[half] for name in names}
+    print(f"{half:<6} {'threshold':>9} " + " ".join(f"{name:>19}" for name in names))
+    for threshold in thresholds:
+        options = replace(OPTIONS, threshold=threshold)
+        scores = (bcubed(digest_labels(r.articles, options), r.gold)[2] for r in chosen.values())
+        print(f"{'':<6} {threshold:9.3f} " + " ".join(f"{score:19.3f}" for score in scores), flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared folder (holds eval/)")
+    parser.add_argument("--thresholds", type=float, nargs="+", metavar="T",
+                        help="instead: F1 of the tune half of each stream at each join threshold")
     parser.add_argument("streams", nargs="*", default=STREAMS, help=f"any of: {', '.join(STREAMS)}")
     args = parser.parse_args(argv)
+    if args.thresholds:
+        sweep(args.streams, "tune", args.thresholds, args.shared)
+        return 0
     print(f"{'stream':<19} {'part':<6} {'docs':>5} {'gold':>5}   {'baseline P/R/F1':<17}   "
           f"{'digest P/R/F1':<17}   kept mean/worst   digest F1 95 %")
     for name in args.streams:
