@@ -1,6 +1,7 @@
 """Stream replays: labelled stories side by side in one window, and developing stories.
 
     python eval/stream.py [--shared ../shared] [streams...]
+    python eval/stream.py --thresholds 0.06 0.086 0.12 -- [streams...]   # tune F1 by join threshold
 
 Every labelled set is split by story into a tune half and a check half (seed 0, the split
 of eval/headlines.py); each half is replayed as its own stream, clustered by digest (every
