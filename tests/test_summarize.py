@@ -416,6 +416,19 @@ def test_debris_is_never_a_candidate(text):
     assert not is_candidate(text, get_language("id"))
 
 
+@pytest.mark.parametrize("text, debris", [
+    # Multi-News pages: a site's instructions to its reader, in the body text
+    ("Click below to sign the Petition.", True),
+    ('Shop or log into your account to "Skip the Month" by the 5th of the month and you won\'t be charged.', True),
+    ("Please check your email and click on the link to activate your account.", True),
+    ("Investigators said the hackers logged in to the account of a bank employee in March.", False),
+    ("The clerk was accused of spending her time tweeting during council meetings instead of keeping minutes.",
+     False),
+])
+def test_a_page_speaking_to_its_reader_is_debris_in_english(text, debris):
+    assert is_candidate(text, get_language("en")) is not debris
+
+
 def test_a_statement_with_a_date_in_brackets_is_a_candidate():
     assert is_candidate("Juventus mengalahkan AS Monaco 2 - 1 di Juventus Stadium, Selasa (9 / 5 / 2017).",
                         get_language("id"))
