@@ -58,6 +58,9 @@ _QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“”", "«": "»"}
 # A straight quote inside a word (Hebrew ארה"ב) or after a digit (1h 12' 06") is no quotation mark.
 _QUOTE_MARK = re.compile(r'(?<!\w)"|(?<!\d)"(?!\w)|[“”„«»\n\r]')
 _LINE_BREAK = re.compile(r"[\n\r]")
+# A list item's bullet or a dateline's dash left before a sentence ("* The rupture spread from
+# south to north.", "— For years, ..."): the sentence is quoted from after it.
+_LIST_MARK = re.compile(r"^[-–—•·*]+\s+")
 
 
 class UnknownAlgorithm(ValueError):
@@ -155,7 +158,7 @@ def _sentences(article: Article, lang: Language, furniture: Collection[str] = fr
             continue
         split = lang.split_sentences(paragraph)
         if not (len(split) == 1 and is_heading(split[0], lang)):
-            sentences.extend(quotations(paragraph, split, lang))
+            sentences.extend(_LIST_MARK.sub("", s) for s in quotations(paragraph, split, lang))
     return sentences
 
 

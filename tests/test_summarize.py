@@ -421,12 +421,34 @@ def test_debris_is_never_a_candidate(text):
     ("Click below to sign the Petition.", True),
     ('Shop or log into your account to "Skip the Month" by the 5th of the month and you won\'t be charged.', True),
     ("Please check your email and click on the link to activate your account.", True),
+    ("FREE STORM TRACKING APP DOWNLOADED BY SEARCHING WKMG IN YOUR APP STORE.", True),
+    ("Updated | When the first humans left Africa around 100,000 years ago, they got shorter.", True),
+    ("Senate leaders walk to the Senate floor Wednesday. | John Shinkle/POLITICO Congressional leaders reach a deal.",
+     True),
     ("Investigators said the hackers logged in to the account of a bank employee in March.", False),
     ("The clerk was accused of spending her time tweeting during council meetings instead of keeping minutes.",
      False),
 ])
 def test_a_page_speaking_to_its_reader_is_debris_in_english(text, debris):
     assert is_candidate(text, get_language("en")) is not debris
+
+
+def test_a_list_items_bullet_is_left_out_of_the_quoted_sentence():
+    # MultiLing English, the Sumatra quake study: findings given as a list
+    text = ("Scientists said the December 2004 Sumatra quake was the longest ever recorded, lasting up to ten "
+            "minutes.\n\n* In Sri Lanka, more than 1,600 kilometres from the epicenter, the ground moved nearly "
+            "10 centimetres.\n\n* When the surface waves from the Sumatra quake reached Alaska they triggered a "
+            "swarm of 14 earthquakes.")
+    story = [Article(id="q", title="Dec. 2004 Sumatra quake was longest ever recorded", text=text, outlet="Wikinews",
+                     language="en", source="q")]
+    summary = summarize(story, SummaryOptions(sentences=3, max_words=200))
+    assert len(summary) == 3 and all(x.text in text and not x.text.startswith("*") for x in summary)
+
+
+def test_a_sentence_ending_on_a_danda_typed_as_a_pipe_is_a_candidate():
+    hindi = get_language("hi")
+    sentence = hindi.split_sentences("प्रधानमंत्री ने आज किसानों के लिए नई योजना की घोषणा की | उन्होंने कहा कि इससे लाभ होगा |")[0]
+    assert sentence.endswith("|") and is_candidate(sentence, hindi)
 
 
 def test_a_statement_with_a_date_in_brackets_is_a_candidate():
