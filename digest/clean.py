@@ -24,7 +24,7 @@ from importlib import resources
 from .boilerplate import Rules, rules as boilerplate_rules
 from .extract import is_date_line, is_dateline, split_dateline
 from .fragments import TERMINAL, has_debris, prune
-from .language import Language
+from .language import CLOSERS, Language
 from .similarity import cosine, norm, terms
 
 __all__ = ["TERMINAL", "Cleaned", "clean_text", "normalize"]
@@ -226,7 +226,8 @@ def _mark_repeats(lines: list[_Line]) -> None:
 def _mark_title(lines: list[_Line], title: str | None, lang: Language) -> str | None:
     """Use the given title, else the first headline-shaped line above the body."""
     if title is None:
-        title = _best_headline([l.text for l in _above_body(lines) if _headline_shaped(l)], lines, lang)
+        shaped = [l.text for l in _above_body(lines, lang) if _headline_shaped(l, lang)]
+        title = _best_headline(shaped, lines, lang)
     if title is not None:
         first = True
         for line in lines:
@@ -254,18 +255,22 @@ def _best_headline(candidates: list[str], lines: list[_Line], lang: Language) ->
     return best
 
 
-def _above_body(lines: list[_Line]):
+def _above_body(lines: list[_Line], lang: Language):
     """Kept lines up to the first real paragraph (a headline may itself look like a sentence)."""
     for line in lines:
-        if line.kind == "body" and not _headline_shaped(line):
+        if line.kind == "body" and not _headline_shaped(line, lang):
             return
         if line.kind in ("short", "body"):
             yield line
 
 
-def _headline_shaped(line: _Line) -> bool:
-    words = len(line.text.split())
-    return 3 <= words <= 30 and not line.text.endswith(".") and not is_date_line(line.text)
+def _headline_shaped(line: _Line, lang: Language) -> bool:
+    """3 to 30 words, no final full stop (inside closing quotes too), one sentence, no date
+    line and no dateline: a title-less text's lede ("Jakarta, CNN Indonesia - Sepatu mewah ...
+    sudah biasa. Namun bagaimana ...?") is its first paragraph, not its headline."""
+    text = line.text
+    return (3 <= len(text.split()) <= 30 and not text.rstrip(CLOSERS).endswith(".") and not is_date_line(text)
+            and split_dateline(text)[1] == text and len(lang.split_sentences(text)) == 1)
 
 
 def _body_span(lines: list[_Line], lang: Language) -> tuple[int, int]:

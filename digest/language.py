@@ -83,7 +83,7 @@ _BEYOND_LATIN = re.compile("[\u0300-\u1fff\u20d0-\U0010ffff]")
 # Lines: runs without any of the breaks str.splitlines() knows.
 _LINE = re.compile(r"[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
 # “ also closes: German and Czech quote „so“.
-_CLOSERS = "”“\"’'»)]」』）】"
+CLOSERS = "”“\"’'»)]」』）】"
 _OPENERS = "“„\"‘'«([¿¡「『（"
 # Many writers of Hindi and other Indic languages type a pipe for the danda ("... किया |"):
 # after a letter of those scripts (a space or a closing quote between them allowed) it ends a
@@ -94,7 +94,7 @@ _PIPE_GUARD = (r"(?:(?<!\|)|(?<=[\u0900-\u0dff]\|)|(?<=[\u0900-\u0dff] \|)"
 _MARKS = ".!?…؟۔।。！？｡|"
 # The mark a sentence ends with, before any closing quotes and brackets.
 SENTENCE_MARK = rf"[{_MARKS}]{_PIPE_GUARD}"
-_ENDER = re.compile(rf"[{_MARKS}]+{_PIPE_GUARD}[{re.escape(_CLOSERS)}]*")
+_ENDER = re.compile(rf"[{_MARKS}]+{_PIPE_GUARD}[{re.escape(CLOSERS)}]*")
 # Full-width enders need no space after them; these scripts have no case to check.
 _CJK_ENDERS = frozenset("。！？｡")
 _CASELESS_ENDERS = frozenset("؟۔।|") | _CJK_ENDERS
@@ -272,7 +272,7 @@ class Language:
 
     def _is_boundary(self, line: str, ender: re.Match[str]) -> bool:
         # Only positions and short slices: long lines must stay linear.
-        mark = ender.group().rstrip(_CLOSERS)[-1]
+        mark = ender.group().rstrip(CLOSERS)[-1]
         found = _NON_SPACE.search(line, ender.end())
         next_start = found.start() if found else len(line)
         if mark in _CJK_ENDERS or next_start == len(line):

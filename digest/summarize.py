@@ -30,7 +30,7 @@ from scipy import sparse
 
 from .boilerplate import any_of
 from .clean import TERMINAL
-from .language import Language, get_language
+from .language import CLOSERS, Language, get_language
 from .models import Article, SummarySentence
 from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, term_matrix
 from .screen import Screen
@@ -52,7 +52,6 @@ MAX_WORDS = 80
 SAME_SENTENCE = 0.8
 # A paragraph carried by articles of this many different stories is furniture (furniture()).
 FURNITURE_STORIES = 2
-_CLOSERS = "\"'”’»)]"
 # Double quotation marks: what closes the quotation each opener opens (a straight one both).
 _QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“”", "«": "»"}
 # A straight quote inside a word (Hebrew ארה"ב) or after a digit (1h 12' 06") is no quotation mark.
@@ -206,7 +205,7 @@ def _inside_quotes(text: str, offsets: list[int]) -> list[bool]:
 
 def is_heading(paragraph: str, lang: Language) -> bool:
     """A short one-line paragraph that does not end like a statement is a section heading."""
-    return len(lang.words(paragraph)) < HEADING_WORDS and not paragraph.rstrip(_CLOSERS).endswith(".")
+    return len(lang.words(paragraph)) < HEADING_WORDS and not paragraph.rstrip(CLOSERS).endswith(".")
 
 
 def is_candidate(text: str, lang: Language) -> bool:
@@ -215,7 +214,7 @@ def is_candidate(text: str, lang: Language) -> bool:
     if not MIN_WORDS <= len(lang.words(text)) <= MAX_WORDS:
         return False
     # A question to the reader, or a text cut off with an ellipsis (a teaser, a caption).
-    if not TERMINAL.search(text) or text.rstrip(_CLOSERS).endswith(("?", "...", "…")):
+    if not TERMINAL.search(text) or text.rstrip(CLOSERS).endswith(("?", "...", "…")):
         return False
     patterns = _patterns(lang.code)
     return not (patterns.screen.search(text) and any(pattern.search(text) for pattern in patterns.debris))
@@ -324,8 +323,11 @@ def _credit(cand: Candidate, articles: Sequence[Article]) -> SummarySentence:
 
 
 def choose_headline(articles: Sequence[Article]) -> str:
-    """The title closest to what the whole story is about, avoiding shouting and extremes."""
-    lang = get_language(story_language(articles))
+    """The title closest to what the whole story is about, avoiding shouting and extremes, in
+    the story's language (its summary's) when an article of it has a title."""
+    code = story_language(articles)
+    lang = get_language(code)
+    articles = [a for a in articles if a.language == code and a.title] or articles
     centroid: Counter = Counter()
     for article in articles:
         centroid.update(terms(article.text or article.title, lang))

@@ -280,3 +280,35 @@ def test_a_dateline_names_its_outlet_after_the_place_in_indonesian_not_in_englis
     indonesian = clean_text("Jakarta, IDN Times - Presiden Rusia Vladimir Putin tiba di Pyongyang pada Rabu untuk "
                             "kunjungan kenegaraan pertama dalam 24 tahun.", ID)
     assert indonesian.dateline_outlet == "IDN Times" and indonesian.paragraphs[0].startswith("Presiden Rusia")
+
+
+@pytest.mark.parametrize("lede", [
+    # IndoSum and Multi-News texts without a title, whose lede was taken for one
+    "Merdeka.com - Banyak yang bilang bahwa berhubungan pada pagi hari adalah pengalaman yang menyenangkan. "
+    "Namun benarkah anggapan tersebut? Temukan alasannya di sini!",
+    "Jakarta, CNN Indonesia - Sepatu mewah, baju mahal, dan aksesori dari emas mungkin sudah biasa. Namun "
+    "bagaimana dengan jam tangan termahal di dunia?",
+])
+def test_a_title_less_texts_lede_is_its_first_paragraph_not_its_headline(lede):
+    body = ("Penelitian terbaru menunjukkan bahwa kebiasaan pagi hari berpengaruh pada suasana hati sepanjang hari. "
+            "Para peneliti mengamati ratusan responden selama enam bulan di beberapa kota besar.")
+    cleaned = clean_text(f"{lede}\n\n{body}", ID)
+    assert cleaned.title is None and len(cleaned.paragraphs) == 2
+
+
+def test_a_one_sentence_quote_closing_on_a_full_stop_is_no_headline():
+    lede = ("Thomas Kinkade’s girlfriend said Monday the world-famous 54-year-old artist “died in his sleep, very "
+            "happy, in the house he built.”")
+    body = ("The painter, known for his glowing cottages, was found dead at his home in Los Gatos on Friday. "
+            "An autopsy was expected to establish the cause of death within days.")
+    assert clean_text(f"{lede}\n\n{body}", EN).title is None
+
+
+def test_a_media_players_notice_is_neither_headline_nor_body():
+    # BBC pages in Multi-News (14 of its 690 texts) open on the player's notice and caption
+    text = ("Media playback is unsupported on your device Media caption The moment when Prof Owen asked patient "
+            "Scott whether he was in pain\n\nA man thought to be in a vegetative state for more than a decade has "
+            "been able to tell scientists that he is not in pain. It is the first time such a patient has given "
+            "answers relevant to his care.")
+    cleaned = clean_text(text, EN)
+    assert cleaned.title is None and cleaned.paragraphs[0].startswith("A man thought")

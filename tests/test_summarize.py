@@ -1,5 +1,6 @@
 """Summaries: verbatim sentences, budgets, no repeats, credits to every carrying outlet."""
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import numpy
@@ -145,6 +146,23 @@ def test_a_story_is_summarized_in_the_language_of_its_articles_with_text(seed_ar
     assert story_language(story) == "id" and story_language(headlines) == "en"
     summary = summarize(story)
     assert summary and all(s.text in seed_articles[0].text for s in summary)
+
+
+def test_the_headline_is_in_the_storys_language():
+    # MultiLing M004: one report in Greek and French, and a second Greek one (the story is Greek)
+    def report(ident, language, title, text):
+        return Article(id=ident, title=title, text=text, outlet=ident, language=language, source=ident)
+    greek = report("el", "el", "Ο κάτοχος του βραβείου Νόμπελ Αλ Γκορ καλεί τις ΗΠΑ και την Κίνα να καταβάλλουν "
+                   "μεγαλύτερη προσπάθεια αναφορικά με την υπερθέρμανση του πλανήτη.",
+                   "Ο πρώην αντιπρόεδρος των ΗΠΑ Αλ Γκορ λέει ότι είναι καιρός να δράσει η ανθρωπότητα.")
+    greek_2 = replace(greek, id="el-2", title="Ο Αλ Γκορ παραλαμβάνει το βραβείο Νόμπελ Ειρήνης στο Όσλο")
+    french = report("fr", "fr", "Le lauréat du prix Nobel Al Gore encourage les États-Unis et la Chine à en faire "
+                    "davantage pour le réchauffement climatique", "Le lauréat du prix Nobel Al Gore, ancien Vice-président "
+                    "américain, encourage les États-Unis et la Chine à en faire davantage contre le réchauffement "
+                    "climatique: il est temps pour l'humanité d'agir, dit Al Gore.")
+    assert story_language([french, greek, greek_2]) == "el"
+    assert choose_headline([french, greek, greek_2]) in {greek.title, greek_2.title}
+    assert choose_headline([french]) == french.title
 
 
 def test_english_story_summarizes_with_english_tools():
@@ -422,6 +440,7 @@ def test_debris_is_never_a_candidate(text):
     ('Shop or log into your account to "Skip the Month" by the 5th of the month and you won\'t be charged.', True),
     ("Please check your email and click on the link to activate your account.", True),
     ("FREE STORM TRACKING APP DOWNLOADED BY SEARCHING WKMG IN YOUR APP STORE.", True),
+    ("Media playback is unsupported on your device Media caption The moment when Prof Owen asked patient Scott.", True),
     ("Updated | When the first humans left Africa around 100,000 years ago, they got shorter.", True),
     ("Senate leaders walk to the Senate floor Wednesday. | John Shinkle/POLITICO Congressional leaders reach a deal.",
      True),
