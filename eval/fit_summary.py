@@ -1,6 +1,7 @@
 """Fit the summarizer's few selection weights on the tune halves; write digest/data/summary_model.json.
 
     python eval/fit_summary.py [--rounds 2] [--dry-run]
+    python eval/fit_summary.py --half check     # the swapped fold of a 2-fold check: never written
 
 Coordinate search: each weight in turn takes the grid value that maximises the objective with
 the others held, for a few rounds. The objective is digest's ROUGE-2 recall divided by plain
@@ -23,7 +24,7 @@ import numpy
 from digest.scoring import Weights
 from digest.summarize import SummaryOptions
 from rouge import digest_system, evaluate, plain_lexrank
-from summary_data import DATASETS, Dataset, halves, load
+from summary_data import DATASETS, HALVES, Dataset, halves, load
 
 MODEL = Path(__file__).resolve().parents[1] / "digest" / "data" / "summary_model.json"
 GAIN = 1e-3  # a change must raise the objective this much: smaller differences are noise
@@ -72,11 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--dry-run", action="store_true", help="print the weights, do not write them")
+    parser.add_argument("--half", choices=HALVES, default="tune",
+                        help="fit on this half (check: to measure the other fold of a 2-fold check, never shipped)")
     args = parser.parse_args(argv)
-    weights, best = fit([halves(load(name))["tune"] for name in DATASETS], args.rounds)
+    weights, best = fit([halves(load(name))[args.half] for name in DATASETS], args.rounds)
     model = {name: getattr(weights, name) for name in GRID}
-    print(f"tune objective {best:.4f}: {model}")
-    if not args.dry_run:
+    print(f"{args.half} objective {best:.4f}: {model}")
+    if not args.dry_run and args.half == "tune":
         MODEL.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     return 0
 
