@@ -1,7 +1,8 @@
 """Fit the summarizer's few selection weights on the tune halves; write digest/data/summary_model.json.
 
     python eval/fit_summary.py [--rounds 2] [--dry-run]
-    python eval/fit_summary.py --half check     # the swapped fold of a 2-fold check: never written
+    python eval/fit_summary.py --half check --output check_fold.json   # the other fold of a
+                                                     # 2-fold check (eval/rouge.py --two-fold)
 
 Coordinate search: each weight in turn takes the grid value that maximises the objective with
 the others held, for a few rounds. The objective is digest's ROUGE-2 recall divided by plain
@@ -74,13 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--dry-run", action="store_true", help="print the weights, do not write them")
     parser.add_argument("--half", choices=HALVES, default="tune",
-                        help="fit on this half (check: to measure the other fold of a 2-fold check, never shipped)")
+                        help="fit on this half (check: the other fold of a 2-fold check, never the shipped model)")
+    parser.add_argument("--output", type=Path, help="write the weights here instead of the shipped model")
     args = parser.parse_args(argv)
+    if args.half != "tune" and args.output is None and not args.dry_run:
+        parser.error("a fit on the check half is never shipped: give --output FILE or --dry-run")
     weights, best = fit([halves(load(name))[args.half] for name in DATASETS], args.rounds)
     model = {name: getattr(weights, name) for name in GRID}
     print(f"{args.half} objective {best:.4f}: {model}")
-    if not args.dry_run and args.half == "tune":
-        MODEL.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    if not args.dry_run:
+        (args.output or MODEL).write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

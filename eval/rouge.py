@@ -6,6 +6,7 @@
     python eval/rouge.py --attribution               # the same-sentence threshold, measured
     python eval/rouge.py --speed [DATASET...]        # 100 of its articles as one story: seconds
     python eval/rouge.py --oracle [DATASET...]       # the extractive ceiling at the budget
+    python eval/rouge.py --two-fold FILE [DATASET...]  # FILE: eval/fit_summary.py --half check --output
 
 Datasets, budgets, ROUGE settings and the tune/check halves: eval/summary_data.py. Each
 dataset is reported per half (weights are set on tune; the README reports check), ROUGE recall
@@ -25,6 +26,7 @@ first N words count):
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -350,6 +352,26 @@ def oracle(datasets: Sequence[Dataset]) -> None:
                   f"plain LexRank {r2['lexrank']:5.1f}  1.20x LexRank {1.2 * r2['lexrank']:5.1f}", flush=True)
 
 
+def two_fold(datasets: Sequence[Dataset], check_fit: Path) -> None:
+    """A 2-fold check: the shipped weights (fitted on tune) scored on check, and weights fitted
+    on check (`check_fit`, from eval/fit_summary.py --half check) scored on tune; digest /
+    plain LexRank of each fold and of both pooled (every case held out once)."""
+    folds = {"check": SummaryOptions(),
+             "tune": SummaryOptions(weights=replace(Weights(), **json.loads(check_fit.read_text("utf-8"))))}
+    for dataset in datasets:
+        ours, theirs, ratios = [], [], []
+        for half, options in folds.items():
+            results = evaluate(halves(dataset)[half], {"d": digest_system(options), "l": plain_lexrank})
+            ours.append(results["d"]["cases"])
+            theirs.append(results["l"]["cases"])
+            ratios.append(results["d"]["rouge2"] / max(results["l"]["rouge2"], 1e-9))
+        ours, theirs = numpy.concatenate(ours), numpy.concatenate(theirs)
+        low, high = ratio_interval(ours, theirs)
+        print(f"{dataset.name:<18} digest / LexRank: tune-fit on check {ratios[0]:.2f}, check-fit on tune "
+              f"{ratios[1]:.2f}, pooled {ours.mean() / theirs.mean():.2f} (95 % {low:.2f}-{high:.2f}); "
+              f"R2 {ours.mean():.1f} vs {theirs.mean():.1f}", flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("datasets", nargs="*", default=DATASETS, help=f"any of: {', '.join(DATASETS)}")
@@ -359,6 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group()
     for flag in ("ablation", "algorithms", "attribution", "speed", "oracle"):
         mode.add_argument(f"--{flag}", action="store_true", help=globals()[flag].__doc__.splitlines()[0])
+    mode.add_argument("--two-fold", type=Path, metavar="FILE", help=two_fold.__doc__.splitlines()[0])
     args = parser.parse_args(argv)
     started = time.perf_counter()
     datasets = [load(name, args.shared, args.limit) for name in args.datasets]
@@ -372,6 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         speed(datasets)
     elif args.oracle:
         oracle(datasets)
+    elif args.two_fold:
+        two_fold(datasets, args.two_fold)
     else:
         report(datasets, SummaryOptions(args.algorithm))
     print(f"eval took {time.perf_counter() - started:.0f} s")

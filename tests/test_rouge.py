@@ -131,3 +131,10 @@ def test_the_ratio_interval_holds_the_ratio_and_widens_with_fewer_cases(evaluati
     assert low < ours.mean() / theirs.mean() < high
     few_low, few_high = evaluation.ratio_interval(ours[:5], theirs[:5])
     assert few_high - few_low > high - low
+
+
+def test_a_fit_on_the_check_half_is_never_written_to_the_shipped_model(capsys):
+    fit = load_script(EVAL.with_name("fit_summary.py"), "fit_summary")
+    with pytest.raises(SystemExit) as stop:
+        fit.main(["--half", "check"])
+    assert stop.value.code == 2 and "never shipped" in capsys.readouterr().err
