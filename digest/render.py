@@ -236,10 +236,12 @@ def appendix_articles(story: Story) -> tuple[list[Article], int]:
 
 
 def story_link(story: Story, options: RenderOptions) -> str | None:
-    """Where a story lives for feed readers: its anchor in the published brief, else a source article."""
+    """Where a story lives for feed readers: its anchor in the published brief, else the
+    article whose title heads it (what the item's title promises), else a source article."""
     if options.folder_url:
         return f"{options.folder_url}briefing.html#story-{quote(story.id, safe='')}"
-    return next((link for a in story.articles if (link := safe_href(a.url))), None)
+    headed = [a for a in story.articles if a.title == story.headline]
+    return next((link for a in (*headed, *story.articles) if (link := safe_href(a.url))), None)
 
 
 def source_label(name: str) -> str:

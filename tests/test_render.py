@@ -593,6 +593,9 @@ def test_rss_without_base_url_links_to_articles() -> None:
     assert feed.bozo == 0
     assert feed.feed.link == "https://www.antaranews.com/berita/4162341/putin-tiba-di-hanoi"
     assert feed.entries[1].link == "https://news.detik.com/internasional/d-7400000/putin-kim"
+    hanoi = hanoi_story()
+    headed = replace(hanoi, headline=hanoi.articles[1].title)  # the Kompas title heads the story
+    assert feedparser.parse(render_rss(realistic_briefing(headed))).entries[0].link == hanoi.articles[1].url
     nothing = realistic_briefing(Story("x", "Tanpa tautan", (), (_article("a", "A", "t", "javascript:x", None),), "id"))
     parsed = feedparser.parse(render_rss(nothing))
     assert parsed.feed.link == "http://localhost/" and "link" not in parsed.entries[0]
