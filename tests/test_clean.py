@@ -312,3 +312,12 @@ def test_a_media_players_notice_is_neither_headline_nor_body():
             "answers relevant to his care.")
     cleaned = clean_text(text, EN)
     assert cleaned.title is None and cleaned.paragraphs[0].startswith("A man thought")
+
+
+def test_wire_photo_captions_and_a_sign_up_forms_legal_line_are_not_body():
+    body = ("Nevada dispensaries licensed to sell recreational marijuana are running out of pot less than a week "
+            "after the legal market came to life, according to the state tax department.")
+    text = (f"In this Saturday, July 1, 2017, photo, people line up at the NuLeaf marijuana dispensary in Las Vegas.\n\n"
+            f"{body}\n\nImage caption Dispensaries opened at midnight on July 1.\n\nBy submitting your registration "
+            f"information, you agree to our Terms of Service and Privacy Policy.")
+    assert clean_text(text, EN).paragraphs == (body,)
