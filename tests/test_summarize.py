@@ -451,6 +451,9 @@ def test_debris_is_never_a_candidate(text):
     ("Join us on Facebook Like us and you'll find top breaking news in your Facebook newsfeed.", True),
     ("You must confirm your signature in your email for your vote to count.", True),
     ("The airline sent a confirmation email to passengers whose flights were cancelled on Monday.", False),
+    ("The full list of this year's winners is below.", True),
+    ("The court set out its reasons as follows.", True),
+    ("Temperatures stayed below freezing for a week, below the average of the following decade.", False),
     ("In this photo essay, the agency documents daily life in the camp, where thousands wait.", False),
     ("Users agree to the terms when they sign up, the company said in a statement on Tuesday.", False),
     ("Updated | When the first humans left Africa around 100,000 years ago, they got shorter.", True),
@@ -462,6 +465,15 @@ def test_debris_is_never_a_candidate(text):
 ])
 def test_a_page_speaking_to_its_reader_is_debris_in_english(text, debris):
     assert is_candidate(text, get_language("en")) is not debris
+
+
+@pytest.mark.parametrize("text, debris", [
+    ("Alternatifnya, Anda bisa melirik perangkat bernama Ace Eyewear berikut ini.", True),
+    ("Penggemar game Marvel Heroes yang dirilis pada 2013 lalu boleh berbahagia dengan kabar berikut.", True),
+    ("Sebab, kamu cukup melakukan lima hal sederhana berikut ini, agar kamu mendapatkan tubuh yang sehat.", False),
+])
+def test_a_sentence_pointing_at_what_follows_is_not_quoted_without_it(text, debris):
+    assert is_candidate(text, get_language("id")) is not debris
 
 
 def test_a_list_items_bullet_is_left_out_of_the_quoted_sentence():
