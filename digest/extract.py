@@ -54,6 +54,8 @@ _DATELINE = re.compile(
     r"(?:\s*,\s*(?P<second>[^,\s–—-][^–—]{0,60}?)|\s*\((?P<agency>[^()]{2,30})\))?"
     r"\s*(?:[-–—]+|_)\s*(?=[\"“'‘A-Z0-9])"
 )
+# An agency's name alone in brackets opening the text: "(CNN) — ", "(HealthDay News) -".
+_AGENCY_ALONE = re.compile(r"^\((?P<agency>[A-Z][^()]{1,29})\)\s*[-–—]+\s*(?=[\"“'‘A-Z0-9])")
 _DATELINE_CHARS = 120  # the longest a dateline can be: a place of three words, a 60-character second part
 _DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.(com|id|net|org|co|news|tv|info|io)$", re.I)
 _AGENCY_IN = re.compile(r"\(([^()]{2,30})\)\s*$")
@@ -208,6 +210,8 @@ def split_dateline(paragraph: str, outlet_after_place: bool = True,
     where Indonesian ones name the outlet there ("Jakarta, IDN Times -"). `outlets`: names the
     article is known by (its source's, its host's), so that "Rimanews - " opening a Rimanews
     article is its dateline, where "Putin - " is not."""
+    if (alone := _AGENCY_ALONE.match(paragraph)) and len(paragraph) - alone.end() >= 20:
+        return alone["agency"].strip(), paragraph[alone.end():]
     match = _DATELINE.match(paragraph)
     if not match or len(paragraph) - match.end() < 20:
         return None, paragraph

@@ -32,6 +32,7 @@ WIB = timezone(timedelta(hours=7))
     # The outlet alone (IndoSum: 135 of 1,270 articles open so, from merdeka.com, suara.com, juara.net)
     ("Merdeka.com - Aktivis perempuan Ratna Sarumpaet bertandang ke Pengadilan Negeri.", "Merdeka.com", "Aktivis"),
     ("JUARA.NET - Jersey terbaru Real Madrid dan FC Barcelona memang belum resmi dijual.", "JUARA.NET", "Jersey"),
+    ("(CNN) - The swell of online support for Stephen Colbert has not moved the governor.", "CNN", "The swell"),
 ])
 def test_datelines_name_the_outlet_and_are_cut_from_the_text(paragraph, outlet, rest):
     found, text = split_dateline(paragraph)
@@ -44,6 +45,7 @@ def test_datelines_name_the_outlet_and_are_cut_from_the_text(paragraph, outlet, 
     "Presiden Rusia Vladimir Putin bertemu dengan Presiden Vietnam, Kamis (20/1) sewaktu ia tiba.",
     "Putin, Kim - and the pact that worries the West.",
     "Teka - teki siapa pelatih baru tim nasional akhirnya terjawab hari ini.",
+    "(Kiri) - foto para pemain tim nasional saat berlatih di Stadion Utama pada Senin pagi.",
 ])
 def test_sentences_that_only_look_like_datelines_are_left_alone(paragraph):
     assert split_dateline(paragraph) == (None, paragraph)
