@@ -377,6 +377,9 @@ def test_a_dangling_sentence_comes_only_right_after_the_one_it_leans_on():
     assert is_dangling(dangling, EN) and not is_dangling(FACTS[1], EN)
     assert is_dangling("If not, the port will close for a week.", EN)  # it answers the sentence before
     assert not is_dangling("If the talks fail, the port will close for a week.", EN)
+    assert is_dangling('Other hits included "Girl on TV" and "Every Other Time."', EN)  # other than which?
+    assert is_dangling("Another 20 dockworkers joined the strike on Wednesday.", EN)
+    assert not is_dangling("Otherwise calm, the port reopened on Thursday.", EN)
     pool = gather(story, EN)
     ratings = numpy.array([1.0, 0.0, 5.0, 2.0])  # the dangling one rated best
     by_rating = SummaryOptions(sentences=2, weights=Weights(concepts=0.0))  # the ratings alone
