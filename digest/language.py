@@ -101,6 +101,10 @@ _CASELESS_ENDERS = frozenset("؟۔।|") | _CJK_ENDERS
 _ALNUM = re.compile(r"[^\W_]")
 _NON_SPACE = re.compile(r"\S")
 _LAST_TOKEN = re.compile(r"\S*\Z")
+_JOINED = re.compile(r"[-–—/]")
+# A capitalised word followed by a space or a mark ("minutes.In her"), not by more of a name.
+_GLUED_WORD = re.compile(r"([^\W\d_])([^\W\d_]+)(?=[\s,;:!?]|\Z)")
+_LINK_MARK = re.compile(r"[/@:]")
 # Characters looked at around a period: abbreviations and opening words are short.
 _LOOKAROUND = 40
 _FIRST_LETTERS = re.compile(r"[^\W\d_]+")
@@ -278,7 +282,7 @@ class Language:
         if mark in _CJK_ENDERS or next_start == len(line):
             return True
         if next_start == ender.end():  # "3.5", "virprom.com", "A.S.", "?q=1"
-            return False
+            return ender.group() == "." and self._run_together(line, ender.start())
         if mark in _CASELESS_ENDERS:
             return True
         following = line[next_start:next_start + _LOOKAROUND]
@@ -286,11 +290,24 @@ class Language:
             return False
         return ender.group() != "." or self._period_ends(line, ender.start(), following)
 
+    def _run_together(self, line: str, period: int) -> bool:
+        """Whether the period at `period`, with no space after it, ends a sentence run into the
+        next where a scrape lost the break ("... meeting minutes.In her letter, ..."): a
+        lowercase word before, a capitalised word after; not in a link or an abbreviation."""
+        before = _LAST_TOKEN.search(line, max(0, period - _LOOKAROUND), period).group()
+        after = _GLUED_WORD.match(line, period + 1)
+        if after is None or not (after.group(1).isupper() and after.group(2).islower()):
+            return False
+        word = _JOINED.split(before)[-1]
+        return (len(word) > 1 and word.isalpha() and word.islower() and not _LINK_MARK.search(before)
+                and word + "." not in self._abbreviations)
+
     def _period_ends(self, line: str, period: int, following: str) -> bool:
         """Whether the lone period at `period` ends the sentence, given that the
         text `following` it starts like a sentence."""
         last = _LAST_TOKEN.search(line, max(0, period - _LOOKAROUND), period)
-        token = last.group().lstrip(_OPENERS) if last else ""
+        # "Aug. 23-Sept. 5": the abbreviation is the last of the joined words.
+        token = _JOINED.split(last.group().lstrip(_OPENERS))[-1] if last else ""
         kind = self._abbreviations.get(token + ".")
         if kind == "title":  # "Jl.", "Dr.", "No.", "Rp.", "Mr."
             return False

@@ -205,12 +205,34 @@ ENGLISH_CASES = [
         "The meeting ended, etc.",
         "Everyone went home.",
     ],
+    # an abbreviation joined to what comes before it: "Aug. 23-Sept. 5" (a Multi-News page)
+    [
+        "This story first appeared in the Aug. 23-Sept. 5 issue of The Hollywood Reporter magazine.",
+        "The U.S.-backed forces won.",
+        "They left.",
+    ],
 ]
 
 
 @pytest.mark.parametrize("expected", ENGLISH_CASES)
 def test_english_splitting(expected: list[str]) -> None:
     assert EN.split_sentences(" ".join(expected)) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Multi-News pages whose scrape lost the break between two sentences (94 times in 26 of 690)
+    ("She failed to produce meeting minutes.In her resignation letter, she wrote that she had a new job.",
+     ["She failed to produce meeting minutes.", "In her resignation letter, she wrote that she had a new job."]),
+    ("The footage was preserved.Then the tape was sent to Newark.",
+     ["The footage was preserved.", "Then the tape was sent to Newark."]),
+    # a link, a name, a domain, an abbreviation: one sentence
+    ("See https://example.com/News.Today for the schedule.", ["See https://example.com/News.Today for the schedule."]),
+    ("He flew to St.Louis on Monday.", ["He flew to St.Louis on Monday."]),
+    ("Visit Example.Com or IGC.org.These pages load.", ["Visit Example.Com or IGC.org.These pages load."]),
+    ("Developers now write Node.js services.", ["Developers now write Node.js services."]),
+])
+def test_a_sentence_run_into_the_next_without_a_space_ends_at_its_period(text: str, expected: list[str]) -> None:
+    assert EN.split_sentences(text) == expected
 
 
 def test_line_breaks_always_end_sentences() -> None:
