@@ -31,6 +31,7 @@ MONTHS = {
 }  # fmt: skip
 
 _MONTH = r"(?P<m>[A-Za-z]{3,9})\.?"
+_ORDINAL = r"(?:st|nd|rd|th)?"  # "April 10th, 2016"
 _TIME = (r"(?:[,\s|–-]+(?:pukul\s+|at\s+)?(?P<H>[01]?\d|2[0-3])[:.](?P<M>[0-5]\d)(?!\d)"
          r"(?:\s*(?P<Z>WIB|WITA|WIT|GMT|UTC)\b)?)?")
 # Zones news sites print after a time; any other time is read in the caller's zone.
@@ -41,8 +42,8 @@ _DATE_PUNCTUATION = ",.;:|()[]–—-/"
 _DATE_LINE = re.compile(
     r"^\W*(\w+,?\s+)?\(?\d{1,2}[\s/.-]+\w+[\s/.-]+\d{2,4}\)?([\s,|-]+\d{1,2}[:.]\d{2}(\s*\w{2,4})?)?\W*$")
 _DATE_PATTERNS = (
-    re.compile(rf"\b(?P<d>[0-3]?\d)\s+{_MONTH}\s+(?P<y>(?:19|20)\d\d)\b{_TIME}"),
-    re.compile(rf"\b{_MONTH}\s+(?P<d>[0-3]?\d),?\s+(?P<y>(?:19|20)\d\d)\b{_TIME}"),
+    re.compile(rf"\b(?P<d>[0-3]?\d){_ORDINAL}\s+{_MONTH}\s+(?P<y>(?:19|20)\d\d)\b{_TIME}"),
+    re.compile(rf"\b{_MONTH}\s+(?P<d>[0-3]?\d){_ORDINAL},?\s+(?P<y>(?:19|20)\d\d)\b{_TIME}"),
     re.compile(r"\((?P<d>[0-3]?\d)[/-](?P<m>[01]?\d)[/-](?P<y>(?:19|20)\d\d)\)"),
     re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b"),
 )
@@ -223,6 +224,8 @@ def split_dateline(paragraph: str, outlet_after_place: bool = True,
             return None, paragraph  # "Putin - ..." is not a dateline; "WASHINGTON — " is
     named = outlet_after_place or _AGENCY_IN.search(second or "") or _DOMAIN.match(second or "")
     if second and not (named or _DOMAIN.match(place)):
+        if not _region_shaped(second):  # "Charlie Sheen, who likes to say, “I’m an F-18 ...": a sentence
+            return None, paragraph
         second = None
     outlet = agency or second
     if second and _DOMAIN.match(place) and not _DOMAIN.match(second):
@@ -233,6 +236,12 @@ def split_dateline(paragraph: str, outlet_after_place: bool = True,
         if len(outlet.split()) > 4 or not outlet[:1].isalnum() or "," in outlet:
             return None, paragraph
     return outlet, paragraph[match.end():]
+
+
+def _region_shaped(text: str) -> bool:
+    """Whether what follows a dateline's place can be its region ("Saskatchewan", "June 20"):
+    a few capitalised words, no quotation."""
+    return len(text.split()) <= 4 and text[:1].isupper() and not any(mark in text for mark in "\"“”‘’«»")
 
 
 def _outlet_key(name: str) -> str:

@@ -60,6 +60,9 @@ _LINE_BREAK = re.compile(r"[\n\r]")
 # A list item's bullet or a dateline's dash left before a sentence ("* The rupture spread from
 # south to north.", "— For years, ..."): the sentence is quoted from after it.
 _LIST_MARK = re.compile(r"^[-–—•·*]+\s+")
+# A sentence's first word: all in lower case, the sentence is the rest of one the page or a line
+# break cut ("in up to 40 states – in many for the first time."); "iPhone" and "eBay" are names.
+_FIRST_WORD = re.compile(r"\W*([^\W\d_]+)")
 
 
 class UnknownAlgorithm(ValueError):
@@ -209,12 +212,15 @@ def is_heading(paragraph: str, lang: Language) -> bool:
 
 
 def is_candidate(text: str, lang: Language) -> bool:
-    """A whole statement that reads on its own: not a fragment, a run-on block, a question
-    to the reader, a cut-off teaser, a caption or credit, or a promo (patterns in data/summary.yaml)."""
+    """A whole statement that reads on its own: not a fragment (nor the rest of a sentence cut
+    before it), a run-on block, a question to the reader, a cut-off teaser, a caption or
+    credit, or a promo (patterns in data/summary.yaml)."""
     if not MIN_WORDS <= len(lang.words(text)) <= MAX_WORDS:
         return False
     # A question to the reader, or a text cut off with an ellipsis (a teaser, a caption).
     if not TERMINAL.search(text) or text.rstrip(CLOSERS).endswith(("?", "...", "…")):
+        return False
+    if (first := _FIRST_WORD.match(text)) and first.group(1).islower():
         return False
     patterns = _patterns(lang.code)
     return not (patterns.screen.search(text) and any(pattern.search(text) for pattern in patterns.debris))

@@ -263,7 +263,7 @@ def test_the_stop_word_bar_follows_the_language():
 
 
 @pytest.mark.parametrize("date", ["Tuesday, May 1, 2007", "Posted 3 June 2024 10:15", "Rabu, 5 Mei 2010 | 10:15 WIB",
-                                  "1 मई मंगलवार, 2007", "Σάββατο, 7 Ιουλίου, 2007"])
+                                  "1 मई मंगलवार, 2007", "Σάββατο, 7 Ιουλίου, 2007", "April 10th, 2016"])
 def test_a_date_line_above_the_body_is_no_headline(date):
     body = ("Five men were found guilty on Monday of plotting a fertiliser bomb attack in Britain, after a "
             "year-long trial at the Old Bailey in London. The jury heard that they had planned to attack a "
@@ -321,3 +321,19 @@ def test_wire_photo_captions_and_a_sign_up_forms_legal_line_are_not_body():
             f"{body}\n\nImage caption Dispensaries opened at midnight on July 1.\n\nBy submitting your registration "
             f"information, you agree to our Terms of Service and Privacy Policy.")
     assert clean_text(text, EN).paragraphs == (body,)
+
+
+def test_image_chrome_is_no_headline_and_no_body():
+    # Multi-News pages whose first line was the picture's ("Full-size image here", BBC's credit)
+    body = ("Williams syndrome is a genetic condition that is present at birth and can affect anyone, "
+            "doctors say, and it is often found only years later.")
+    for chrome in ("Full-size image here", "Click to enlarge",
+                   "Image copyright AFP Image caption The man was known to French intelligence services"):
+        cleaned = clean_text(f"{chrome}\n\n{body}", EN)
+        assert cleaned.paragraphs == (body,) and cleaned.title is None
+
+
+def test_a_share_buttons_label_run_into_the_first_sentence_is_cut():
+    text = ("Email This Even at 88, Betty White has the ambition of a 20-something, her agent said on Monday.\n\n"
+            "She brought down the house on Saturday Night Live after her fans on Facebook got her on the show.")
+    assert clean_text(text, EN).paragraphs[0].startswith("Even at 88, Betty White")

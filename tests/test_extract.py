@@ -75,6 +75,8 @@ def test_a_bare_capitalised_place_dateline_is_cut_without_naming_an_outlet():
     ("Kamis, 20 Juni 2024 - 17:55 WITA", datetime(2024, 6, 20, 17, 55, tzinfo=timezone(timedelta(hours=8)))),
     ("June 20, 2024, 9:05", datetime(2024, 6, 20, 9, 5, tzinfo=WIB)),
     ("posted 2024-06-20 by the desk", datetime(2024, 6, 20, tzinfo=WIB)),
+    ("Posted April 10th, 2016 by the desk", datetime(2016, 4, 10, tzinfo=WIB)),
+    ("Tuesday, 1st May 2007", datetime(2007, 5, 1, tzinfo=WIB)),
 ])
 def test_dates_in_news_text(text, expected):
     assert find_date([text], WIB) == expected
@@ -142,6 +144,9 @@ def test_after_the_place_a_region_names_no_outlet_where_the_press_puts_regions_t
     assert split_dateline(f"HANOI, virprom.com – {text}", outlet_after_place=False)[0] == "virprom.com"
     assert split_dateline(f"Liputan6.com, Jakarta - {text}", outlet_after_place=False)[0] == "Liputan6.com"
     assert split_dateline(f"LONDON, June 20 (Reuters) - {text}", outlet_after_place=False)[0] == "Reuters"
+    # a sentence whose hyphen ("F-18") follows a name and a clause is no place and region (a Multi-News page)
+    sheen = "Charlie Sheen, who likes to say, “I’m an F-18, bro,” was moving at a subsonic speed on Tuesday."
+    assert split_dateline(sheen, outlet_after_place=False) == (None, sheen)
 
 
 def test_a_jsonl_articles_own_name_as_dateline_leaves_its_text():

@@ -211,6 +211,8 @@ ENGLISH_CASES = [
         "The U.S.-backed forces won.",
         "They left.",
     ],
+    # a case's name: "Kimble v. Marvel" (a Multi-News page)
+    ["The case, Kimble v. Marvel, also known as the Spider-Man case, was decided.", "It ended."],
 ]
 
 

@@ -437,6 +437,19 @@ def test_debris_is_never_a_candidate(text):
     assert not is_candidate(text, get_language("id"))
 
 
+@pytest.mark.parametrize("text, fragment", [
+    # the rest of a sentence a line break or the page cut (Multi-News pages)
+    ("in Jammu and Kashmir agreed upon by India and Pakistan, the map's note says.", True),
+    ("he most likely person to replace retiring Sen. Jim DeMint, according to early polls.", True),
+    ("who was involved in the three-year effort to build the new stadium.", True),
+    ("iPhone sales rose by a fifth in the quarter, the company said on Tuesday.", False),
+    ("eBay said it would cut 2,400 jobs across its marketplaces this year.", False),
+    ("“We are not leaving,” the mayor said after the vote on Tuesday evening.", False),
+])
+def test_a_sentence_opening_on_a_lowercase_word_is_a_fragment(text, fragment):
+    assert is_candidate(text, get_language("en")) is not fragment
+
+
 @pytest.mark.parametrize("text, debris", [
     # Multi-News pages: a site's instructions to its reader, in the body text
     ("Click below to sign the Petition.", True),
@@ -489,6 +502,12 @@ def test_debris_is_never_a_candidate(text):
     ("WASHINGTON - The Senate voted on Tuesday to extend the program for another two years.", False),
     ("Here, in the valley where the river turns east, the village has stood for eight centuries.", False),
     ("The [unnamed] official said the talks had stalled over the border question.", False),
+    # captions and pictures the brief does not show (a busy day's tune-half run)
+    ("The car driven by Adam Lanza is pictured at Sandy Hook Elementary in this photo released by police.", True),
+    ("In this image released by Turner Classic Movies, Clark Gable, left, appears in character as Rhett Butler.", True),
+    ("Image copyright AFP Image caption The man was known to French intelligence services.", True),
+    ("The results are in the chart below, the ministry said on its website on Monday.", True),
+    ("Oil prices were seen above $100 a barrel for the first time since March, traders said.", False),
 ])
 def test_a_page_speaking_to_its_reader_is_debris_in_english(text, debris):
     assert is_candidate(text, get_language("en")) is not debris
@@ -498,6 +517,8 @@ def test_a_page_speaking_to_its_reader_is_debris_in_english(text, debris):
     ("Alternatifnya, Anda bisa melirik perangkat bernama Ace Eyewear berikut ini.", True),
     ("Penggemar game Marvel Heroes yang dirilis pada 2013 lalu boleh berbahagia dengan kabar berikut.", True),
     ("Sebab, kamu cukup melakukan lima hal sederhana berikut ini, agar kamu mendapatkan tubuh yang sehat.", False),
+    ("Foto di atas adalah Model 3 versi final pertama yang keluar dari pabrik di Fremont.", True),
+    ("Sully memutuskan untuk melakukan pendaratan darurat di atas Sungai Hudson pada siang itu.", False),
 ])
 def test_a_sentence_pointing_at_what_follows_is_not_quoted_without_it(text, debris):
     assert is_candidate(text, get_language("id")) is not debris
