@@ -380,6 +380,10 @@ def test_a_dangling_sentence_comes_only_right_after_the_one_it_leans_on():
     assert is_dangling('Other hits included "Girl on TV" and "Every Other Time."', EN)  # other than which?
     assert is_dangling("Another 20 dockworkers joined the strike on Wednesday.", EN)
     assert not is_dangling("Otherwise calm, the port reopened on Thursday.", EN)
+    # answering a question the summary never quotes (a question to the reader is no candidate)
+    indonesian = get_language("id")
+    assert is_dangling("Jika iya, sebaiknya hentikan kebiasaan buruk tersebut sebelum terlambat.", indonesian)
+    assert not is_dangling("Jika hujan turun, pertandingan akan ditunda hingga Minggu.", indonesian)
     pool = gather(story, EN)
     ratings = numpy.array([1.0, 0.0, 5.0, 2.0])  # the dangling one rated best
     by_rating = SummaryOptions(sentences=2, weights=Weights(concepts=0.0))  # the ratings alone
