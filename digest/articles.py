@@ -59,7 +59,7 @@ def to_article(doc: Document, tz: tzinfo = timezone.utc, language: str | None = 
     fallback = "sha1:" + hashlib.sha1(f"{outlet}\n{cleaned.text}".encode()).hexdigest()[:16]
     return Article(
         id=doc.id or doc.url or fallback,
-        title=cleaned.title or _first_words(cleaned.paragraphs[0]),
+        title=cleaned.title or _first_words(cleaned.paragraphs[0], language),
         text=cleaned.text,
         outlet=outlet,
         language=language,
@@ -104,9 +104,13 @@ def _outlet(doc: Document, dateline: str | None) -> str:
     return Path(doc.source).stem or doc.source
 
 
-def _first_words(text: str, count: int = 12) -> str:
-    words = text.split()
-    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+def _first_words(text: str, language: str, count: int = 12) -> str:
+    """A title-less text's heading: its first sentence when that is short, else its first
+    words and an ellipsis (a sentence ending within them is not cut: "... belakangan.…")."""
+    first = get_language(language).split_sentences(text)[0]
+    if len(first.split()) <= count:
+        return first
+    return " ".join(first.split()[:count]) + "…"
 
 
 # Fewer new documents than this are cleaned in this process: a worker costs a second to start.

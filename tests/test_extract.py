@@ -157,3 +157,14 @@ def test_a_jsonl_articles_own_name_as_dateline_leaves_its_text():
                                 url="http://rimanews.com/nasional/ahok-kemang"), language="id")
     assert found.text.startswith("Gubernur DKI Jakarta") and found.outlet == "rimanews"
     assert found.title.startswith("Gubernur DKI Jakarta")  # no title: its first words, without the dateline
+
+
+def test_a_title_less_text_is_headed_by_its_first_sentence_when_short_else_its_first_words():
+    short = ("Masih di laga pramusim, Arsenal sudah mulai dipusingkan dengan masalah sakit pemain. Kali ini "
+             "giliran gelandang Mesut Ozil yang harus absen karena flu.")
+    found = to_article(Document(source="export.jsonl", text=short), language="id")
+    assert found.title == "Masih di laga pramusim, Arsenal sudah mulai dipusingkan dengan masalah sakit pemain."
+    long = ("Kepala Bidang Humas Polda Metro Jaya Komisaris Besar Argo Yuwono mengatakan, polisi akan menindak "
+            "tegas setiap pelaku yang terbukti menyebarkan kabar bohong.")
+    found = to_article(Document(source="export.jsonl", text=long), language="id")
+    assert found.title == "Kepala Bidang Humas Polda Metro Jaya Komisaris Besar Argo Yuwono mengatakan, polisi…"
