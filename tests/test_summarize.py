@@ -384,6 +384,13 @@ def test_a_dangling_sentence_comes_only_right_after_the_one_it_leans_on():
     indonesian = get_language("id")
     assert is_dangling("Jika iya, sebaiknya hentikan kebiasaan buruk tersebut sebelum terlambat.", indonesian)
     assert not is_dangling("Jika hujan turun, pertandingan akan ditunda hingga Minggu.", indonesian)
+    # a pronoun as the subject after an opening phrase leans on a sentence before as much
+    assert is_dangling("Controlled by a computer and made partly from animal tissue, it is the culmination of a quest.", EN)
+    assert is_dangling("After the meeting, his lawyer said the charges would be fought in court.", EN)
+    assert not is_dangling("After the meeting, the lawyer said the charges would be fought in court.", EN)
+    assert not is_dangling('"We will fight it," he said after the meeting on Monday.', EN)
+    assert is_dangling("Dalam keterangannya, ia mengatakan harga beras akan turun pekan depan.", indonesian)
+    assert not is_dangling("Dalam keterangannya, Menteri Perdagangan mengatakan harga beras akan turun.", indonesian)
     pool = gather(story, EN)
     ratings = numpy.array([1.0, 0.0, 5.0, 2.0])  # the dangling one rated best
     by_rating = SummaryOptions(sentences=2, weights=Weights(concepts=0.0))  # the ratings alone
