@@ -19,7 +19,7 @@ DATA = EVAL.with_name("summary_data.py")
 # digest's ROUGE-2 recall on each set's check half, every system cut to the set's word budget
 # (eval/summary_data.py): measured / floor, beside the baselines measured on the same half.
 FLOORS = {
-    "multinews": 16.8,  # measured 18.0, plain LexRank 16.4, lead 15.1
+    "multinews": 17.4,  # measured 18.4, plain LexRank 16.4, lead 15.1
     "multiling-english": 21.4,  # 22.4, plain LexRank 16.9, lead 13.5
     "multiling-french": 24.1,  # 25.1, plain LexRank 21.1
     "multiling-czech": 19.9,  # 20.3 (20.9 before quotations were joined: one event), plain LexRank 18.7
