@@ -110,7 +110,8 @@ class Assignment:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-# Across languages, pairs sharing fewer distinct names than this are coincidences.
+# Across languages, pairs sharing fewer distinct names than this are coincidences (one more
+# when either is a headline alone: all its names are in its title, often one name of two words).
 _MIN_SHARED = 2
 # Fewer rows than this a thread are compared in one piece: threads cost more than they save.
 _ROWS_PER_THREAD = 100
@@ -151,6 +152,7 @@ class _Vectors:
             self.keys_present = (self.keys > 0).astype(np.float32)
             self.sure_present = (self.sure > 0).astype(np.float32)
             self.latin = np.array([f.latin for f in features])
+            self.bare = np.array([not a.text.strip() for a in articles])
             crowded = min(1.0, (options.crowd / len(articles)) ** options.crowd_power)
             self.cross_lingual = options.threshold / options.cross_bar * crowded
         self.hours = np.array([_hours(a.published) for a in articles])  # NaN: undated
@@ -182,7 +184,8 @@ class _Vectors:
         ):
             r, c = np.flatnonzero(row_mask), np.flatnonzero(col_mask)
             if r.size and c.size:
-                _put(similarity, r, c, _coincidence_free(bags, present, rows[r], cols[c]))
+                least = _MIN_SHARED + (self.bare[rows[r], None] ^ self.bare[None, cols[c]])
+                _put(similarity, r, c, _coincidence_free(bags, present, rows[r], cols[c], least))
         return self.cross_lingual * similarity
 
 
@@ -203,11 +206,11 @@ def _dot(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
 
 
 def _coincidence_free(matrix: sp.csr_matrix, present: sp.csr_matrix, rows: np.ndarray,
-                      cols: np.ndarray) -> np.ndarray:
-    """Cosines, zero for pairs sharing too few distinct terms (`present`: 1 per term) to
-    rule out coincidence."""
+                      cols: np.ndarray, least: np.ndarray) -> np.ndarray:
+    """Cosines, zero for pairs sharing fewer distinct terms (`present`: 1 per term) than
+    `least` (per pair) to rule out coincidence."""
     similarity = _dot(matrix, rows, cols)
-    similarity[_dot(present, rows, cols) < _MIN_SHARED] = 0
+    similarity[_dot(present, rows, cols) < least] = 0
     return similarity
 
 

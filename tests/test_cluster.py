@@ -82,6 +82,18 @@ def test_names_across_languages_count_for_less_in_a_crowded_window():
     assert crowded == {frozenset({"flood-a", "flood-b"}), frozenset({"flood-en"}), frozenset({"rates-a"})}
 
 
+@pytest.mark.parametrize("title, joins", [
+    ("Tanjung Mas residents wait in rubber boats", False),  # one name of two words: chance in a busy day
+    ("Semarang: Tanjung Mas homes under water after sea wall breaks", True),
+])
+def test_a_headline_alone_needs_three_names_to_join_a_story_of_another_language(title, joins):
+    """A headline-only entry's names are all in its title: two shared with an article of another
+    language are often one name ("Miley Cyrus", "Game of Thrones") and not yet the same event."""
+    head = article("head-en", title, "", outlet="Wire", language="en")
+    found = stories(cluster([FLOOD_A, FLOOD_B, RATES_A, RATES_B, head]))
+    assert (frozenset({"flood-a", "flood-b", "head-en"}) in found) is joins
+
+
 def test_a_next_day_article_joins_the_existing_story_and_keeps_its_id():
     seeds = [StorySeed("rates", (RATES_A, RATES_B)), StorySeed("flood", (FLOOD_A, FLOOD_B))]
     assert cluster([FOLLOW_UP], seeds) == [Assignment("flood", (FOLLOW_UP,))]
