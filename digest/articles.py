@@ -105,12 +105,13 @@ def _outlet(doc: Document, dateline: str | None) -> str:
 
 
 def _first_words(text: str, language: str, count: int = 12) -> str:
-    """A title-less text's heading: its first sentence when that is short, else its first
-    words and an ellipsis (a sentence ending within them is not cut: "... belakangan.…")."""
+    """A title-less text's heading: its first sentence when that is short but more than an
+    exclamation ("Yup!"), else its first words and an ellipsis (not "... belakangan.…")."""
     first = get_language(language).split_sentences(text)[0]
-    if len(first.split()) <= count:
+    if 4 <= len(first.split()) <= count:
         return first
-    return " ".join(first.split()[:count]) + "…"
+    words = text.split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
 
 
 # Fewer new documents than this are cleaned in this process: a worker costs a second to start.

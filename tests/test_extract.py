@@ -168,3 +168,6 @@ def test_a_title_less_text_is_headed_by_its_first_sentence_when_short_else_its_f
             "tegas setiap pelaku yang terbukti menyebarkan kabar bohong.")
     found = to_article(Document(source="export.jsonl", text=long), language="id")
     assert found.title == "Kepala Bidang Humas Polda Metro Jaya Komisaris Besar Argo Yuwono mengatakan, polisi…"
+    cry = "Sungguh melelahkan! Antrean mudik di Tol Cikampek mengular hingga 20 kilometer sejak Jumat malam."
+    found = to_article(Document(source="export.jsonl", text=cry), language="id")
+    assert found.title == "Sungguh melelahkan! Antrean mudik di Tol Cikampek mengular hingga 20 kilometer sejak…"
