@@ -55,8 +55,10 @@ def briefing_items(briefing: Briefing, options: RenderOptions) -> list[FeedItem]
 
 
 def _plain_summary(story: Story) -> str:
-    """The summary as text, HTML-escaped once: readers treat RSS descriptions as HTML."""
-    text = " ".join(sentence.text for sentence in story.summary) or story.headline
+    """The summary as text, HTML-escaped once: readers treat RSS descriptions as HTML. A story
+    with no summary (headlines alone) gives its headlines, each with its outlet, as the brief does."""
+    headlines = (f"{a.title} ({a.outlet})" if a.outlet else a.title for a in story.articles if a.title)
+    text = " ".join(sentence.text for sentence in story.summary) or " · ".join(headlines) or story.headline
     return html.escape(xml_text(text), quote=False)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+import feedparser
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -75,6 +76,10 @@ def test_a_jsonl_of_headlines_gives_stories_listing_every_headline(tmp_path, hea
     html = next((tmp_path / "out").glob("*/briefing.html")).read_text("utf-8")
     assert "Headlines only" in html and "headline only" in html
     assert escape(headlines[0]["title"]) in html
+    # an RSS reader that shows only an item's description sees every headline with its outlet
+    items = feedparser.parse((tmp_path / "out" / "feed.xml").read_bytes()).entries
+    descriptions = " ".join(item.summary for item in items)
+    assert all(f"{one_line(d['title'])} ({d['source']})" in descriptions for d in headlines)
 
 
 def test_a_feed_of_titles_and_links_whose_pages_answer_403_gives_every_headline(tmp_path, http_server, headlines):
