@@ -523,6 +523,12 @@ def test_a_sentence_opening_on_a_lowercase_word_is_a_fragment(text, fragment):
     ("Image copyright AFP Image caption The man was known to French intelligence services.", True),
     ("The results are in the chart below, the ministry said on its website on Monday.", True),
     ("Oil prices were seen above $100 a barrel for the first time since March, traders said.", False),
+    ("Just fill in your contact details in the form below to join our mailing list and keep up to date.", True),
+    ("Let us know in comments or send an email to the author at aabadsantos at theatlantic dot com.", True),
+    ("You'll also find behind the scenes videos and other great web exclusives.", True),
+    ("File photo of Patsy Ramsey and her husband, John Ramsey, at a press conference in Atlanta.", True),
+    ("Photos of the crash site show the plane broke into three pieces, investigators said.", False),
+    ("Aurelie Chatelain, in this photograph provided by the Caudry City Hall, is seen at a sporting event.", True),
 ])
 def test_a_page_speaking_to_its_reader_is_debris_in_english(text, debris):
     assert is_candidate(text, get_language("en")) is not debris
