@@ -395,6 +395,8 @@ def test_a_dangling_sentence_comes_only_right_after_the_one_it_leans_on():
     assert is_dangling("The company also said it would cut 2,000 jobs in Europe next year.", EN)
     assert not is_dangling("The also-ran finished third, four lengths behind the winner.", EN)
     assert is_dangling("Polisi juga menemukan dua pucuk senjata api di rumah tersangka.", indonesian)
+    assert is_dangling("Menurutnya, harga beras akan turun setelah panen raya bulan depan.", indonesian)
+    assert not is_dangling("Menurut Badan Pusat Statistik, harga beras turun setelah panen raya.", indonesian)
     pool = gather(story, EN)
     ratings = numpy.array([1.0, 0.0, 5.0, 2.0])  # the dangling one rated best
     by_rating = SummaryOptions(sentences=2, weights=Weights(concepts=0.0))  # the ratings alone
