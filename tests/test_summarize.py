@@ -531,6 +531,10 @@ def test_a_sentence_opening_on_a_lowercase_word_is_a_fragment(text, fragment):
     ("File photo of Patsy Ramsey and her husband, John Ramsey, at a press conference in Atlanta.", True),
     ("Photos of the crash site show the plane broke into three pieces, investigators said.", False),
     ("Aurelie Chatelain, in this photograph provided by the Caudry City Hall, is seen at a sporting event.", True),
+    ("Actress America Ferrera, center, listens to questions during a press conference at the festival.", True),
+    ("Democratic U.S. Sen. Bill Nelson, left, and Republican Gov. Rick Scott debate in Fort Lauderdale.", True),
+    ("Broward election officials, second from right, listen to arguments at the canvassing board office.", True),
+    ("The senator, who had left, and his aides returned to the chamber for the vote on Friday night.", False),
 ])
 def test_a_page_speaking_to_its_reader_is_debris_in_english(text, debris):
     assert is_candidate(text, get_language("en")) is not debris
