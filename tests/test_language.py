@@ -169,6 +169,19 @@ def test_german_and_czech_quotation_marks_open_and_close_sentences() -> None:
           "„Warum?“ fragte er."]
 
 
+@pytest.mark.parametrize("code, expected", [
+    # Czech: "tzv." (so-called), "např." (for example), degrees written "MUDr."; "atd." may end one
+    ("cs", ["Podle mluvčího tzv. Islámského státu je útok odvetou.", "Zemřelo např. 20 lidí."]),
+    ("cs", ["Operaci vedl MUDr. Novák z Prahy.", "Přivezli jídlo, vodu, léky atd.", "Pomoc dorazila v pondělí."]),
+    # Greek: "κ." (Mr.) before a name
+    ("el", ["Ο κ. Παπανδρέου δήλωσε ότι η χώρα είναι έτοιμη.", "Η κυβέρνηση συνεδρίασε."]),
+    # Hindi written with periods: "कि.मी." (km) and "डॉ." (Dr.)
+    ("hi", ["यह दूरी 20 कि.मी. है.", "डॉ. शर्मा ने कहा."]),
+])
+def test_abbreviations_of_other_languages_do_not_end_sentences(code: str, expected: list[str]) -> None:
+    assert get_language(code).split_sentences(" ".join(expected)) == expected
+
+
 def test_numbered_list_items_are_not_split_at_their_number() -> None:
     text = "1. Dukung Korut melawan provokasi AS\n2. Kerja sama alternatif ekonomi"
     assert ID.split_sentences(text) == [
