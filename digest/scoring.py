@@ -104,6 +104,22 @@ class Pool:
         # A product with the dense row: no sparse matrix built per call.
         return rounded(self.unit @ row(self.unit, index))
 
+    @cached_property
+    def story_order(self) -> numpy.ndarray:
+        """Each candidate's place in story order: by publication time of its quoted (earliest)
+        carrier, then its position there (a dangling sentence right after the one it leans on)."""
+        stamps = [timestamp(a) for a in self.articles]
+        keys = sorted(range(len(self.candidates)), key=lambda i: (
+            stamps[self.candidates[i].article], self.candidates[i].article, self.candidates[i].position))
+        ranks = numpy.empty(len(keys), dtype=int)
+        ranks[keys] = numpy.arange(len(keys))
+        return ranks
+
+
+def timestamp(article: Article) -> float:
+    """When the article was published, as a number; undated ones last."""
+    return article.published.timestamp() if article.published else math.inf
+
 
 # --- components ------------------------------------------------------------------------
 

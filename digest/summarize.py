@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
@@ -32,7 +31,7 @@ from .boilerplate import any_of
 from .clean import TERMINAL
 from .language import CLOSERS, Language, get_language
 from .models import Article, SummarySentence
-from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, term_matrix
+from .scoring import ALGORITHMS, Candidate, Pool, Weights, components, score, term_matrix, timestamp
 from .screen import Screen
 from .selection import select
 from .similarity import cosine, norm, terms
@@ -134,7 +133,7 @@ def gather(articles: Sequence[Article], lang: Language, furniture: Collection[st
     # One language per summary: the story's. Other-language articles are still credited in
     # the coverage list, but a summary switching language mid-way does not read.
     monolingual = any(a.language == lang.code for a in articles)
-    for a in sorted(range(len(articles)), key=lambda i: (_timestamp(articles[i]), i)):
+    for a in sorted(range(len(articles)), key=lambda i: (timestamp(articles[i]), i)):
         article = articles[a]
         if monolingual and article.language != lang.code:
             continue
@@ -287,7 +286,7 @@ def _carry(candidate: Candidate, article: int, position: int) -> None:
 
 def independent_reports(articles: Sequence[Article]) -> numpy.ndarray:
     """Per article, the index of the article it copies (syndication's shingle Jaccard), else its own."""
-    order = sorted(range(len(articles)), key=lambda i: (_timestamp(articles[i]), i))
+    order = sorted(range(len(articles)), key=lambda i: (timestamp(articles[i]), i))
     words_seen = WordHashes()
     sets = {i: shingles(articles[i].text, words_seen=words_seen) for i in order}
     reports = numpy.arange(len(articles))
@@ -309,20 +308,13 @@ def independent_reports(articles: Sequence[Article]) -> numpy.ndarray:
 # --- select and order --------------------------------------------------------------------
 
 
-def _timestamp(article: Article) -> float:
-    return article.published.timestamp() if article.published else math.inf
-
-
 def order(pool: Pool, chosen: list[int]) -> list[int]:
-    """Story order: by publication time of the quoted (earliest) carrier, then position in
-    it, so a dangling sentence lands right after the one it leans on."""
-    stamps = [_timestamp(a) for a in pool.articles]
-    return sorted(chosen, key=lambda i: (stamps[pool.candidates[i].article], pool.candidates[i].article,
-                                         pool.candidates[i].position))
+    """Story order (Pool.story_order), so a dangling sentence lands right after the one it leans on."""
+    return sorted(chosen, key=lambda i: pool.story_order[i])
 
 
 def _credit(cand: Candidate, articles: Sequence[Article]) -> SummarySentence:
-    carriers = sorted(cand.carriers, key=lambda ap: (_timestamp(articles[ap[0]]), ap[0]))
+    carriers = sorted(cand.carriers, key=lambda ap: (timestamp(articles[ap[0]]), ap[0]))
     ids = tuple(articles[a].id for a, _ in carriers)
     outlets = tuple(dict.fromkeys(articles[a].outlet for a, _ in carriers))
     return SummarySentence(cand.text, outlets, ids)

@@ -415,6 +415,24 @@ def test_the_budget_is_filled_with_a_shorter_sentence_when_the_best_does_not_fit
     assert select(pool, ratings, SummaryOptions(max_words=budget)) == [0, 2]
 
 
+def test_only_the_last_sentence_in_story_order_runs_past_the_budget():
+    # FACTS[1] is the best but would run past the budget placed before FACTS[2], the first
+    # pick: the overrun goes to FACTS[3], which comes after it, so the first `budget` words of
+    # the summary as read hold every other pick whole.
+    pool = gather([en_article("a", "Reuters", FACTS[:4])], EN)
+    ratings = numpy.array([0.0, 2.0, 3.0, 1.0])
+    budget = len(FACTS[2].split()) + len(FACTS[1].split()) - 1
+    assert len(FACTS[2].split()) + len(FACTS[3].split()) <= budget * (1 + OVERRUN)
+    chosen = select(pool, ratings, SummaryOptions(max_words=budget, weights=Weights(concepts=0.0)))
+    assert chosen == [2, 3]
+
+
+@pytest.mark.parametrize("budget", [30, 60, 120, 250])
+def test_a_summary_is_within_its_budget_but_for_its_last_sentence(seed_articles, budget):
+    summary = summarize(seed_articles, SummaryOptions(sentences=20, max_words=budget))
+    assert sum(len(s.text.split()) for s in summary[:-1]) <= budget <= sum(len(s.text.split()) for s in summary)
+
+
 def test_concepts_are_bigrams_weighted_by_the_independent_reports_that_tell_them():
     other = "Dock workers at Rotterdam stayed out for a second day on Wednesday."
     story = [en_article("a", "Reuters", [FACTS[0], FACTS[5]]), en_article("b", "AP", [other], hour=1),
