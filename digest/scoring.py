@@ -213,6 +213,7 @@ class Weights:
     single_position: float = _MODEL["single_position"]  # Position's weight in a one-report story
     concepts: float = _MODEL["concepts"]  # selection: weight of the concepts a pick adds (digest/concepts.py)
     length_scale: float = _MODEL["length_scale"]  # selection: that gain divided by the pick's length to this power
+    pushed_out: float = _MODEL["pushed_out"]  # selection: weight of the picks a sentence would push past the budget
 
 
 Component = Callable[[Pool], numpy.ndarray]

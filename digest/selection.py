@@ -5,10 +5,10 @@ candidate with the best rating plus the weight of the concepts it would add to t
 (digest/concepts.py), that gain scaled down by the sentence's length, minus a penalty for
 closeness to what is already picked (maximal marginal relevance). Whatever still fits is
 considered at each step, so when the best sentence is too long a shorter good one fills the
-budget; the sentence that reaches the budget may overrun it a little (OVERRUN) if it comes
-last in the summary's story order. A candidate that repeats a picked fact (REDUNDANT,
-Weights.novelty) is never picked, and one that leans on the sentence before it only right after
-that sentence.
+budget; the sentence that reaches the budget may overrun it a little (OVERRUN), its value
+lowered by what it would push out of the budget's words (Weights.pushed_out). A candidate that
+repeats a picked fact (REDUNDANT, Weights.novelty) is never picked, and one that leans on the
+sentence before it only right after that sentence.
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ if TYPE_CHECKING:
     from .summarize import SummaryOptions
 
 # The word budget is a target: the sentence that reaches it may run past it by this share of
-# it, so a summary is about the length asked for rather than short of it by a sentence. Only a
-# sentence that comes last in story order may: the summary's first words up to the budget then
-# hold every other pick whole (one placed earlier would push picks out of them).
+# it, so a summary is about the length asked for rather than short of it by a sentence.
 OVERRUN = 1 / 3
 # A candidate this similar (stemmed cosine) to a picked sentence repeats it (and so does one
 # with too few content stems new to the summary: Weights.novelty). In a story of one report
@@ -37,8 +35,8 @@ REDUNDANT = 0.5
 
 def select(pool: Pool, ratings: numpy.ndarray, options: SummaryOptions) -> list[int]:
     """Candidates picked under the budgets, best first: whole sentences until the word budget
-    is reached, the last one overrunning it by at most OVERRUN of it if it comes last in story
-    order (else a shorter one is tried), except for a lone first sentence when none fits."""
+    is reached, the last one overrunning it by at most OVERRUN of it (else a shorter one is
+    tried), except for a lone first sentence when none fits."""
     weights = options.weights
     lengths = numpy.array([len(c.text.split()) for c in pool.candidates])
     per_word = weights.concepts / numpy.maximum(lengths, 1) ** weights.length_scale
@@ -48,8 +46,7 @@ def select(pool: Pool, ratings: numpy.ndarray, options: SummaryOptions) -> list[
     limit = options.max_words + options.max_words * OVERRUN
     while len(summary.chosen) < options.sentences and summary.words < options.max_words:
         free = summary.allowed & ~summary.waiting
-        after = pool.story_order > summary.latest  # may overrun: the summary would end on it
-        fits = free & (summary.words + lengths <= numpy.where(after, limit, options.max_words))
+        fits = free & (summary.words + lengths <= limit)
         if not fits.any():
             if summary.chosen or not free.any():
                 break
@@ -57,7 +54,10 @@ def select(pool: Pool, ratings: numpy.ndarray, options: SummaryOptions) -> list[
         value = ratings - weights.redundancy * summary.closest
         if summary.found:
             value = value + per_word * summary.found.gain(summary.told)
-        summary.take(int(numpy.argmax(numpy.where(fits, rounded(value), -numpy.inf))), lengths)
+        if weights.pushed_out:
+            value = value - weights.pushed_out * summary.pushed_out(lengths, options.max_words)
+        pick = int(numpy.argmax(numpy.where(fits, rounded(value), -numpy.inf)))
+        summary.take(pick, lengths, max(float(value[pick]), 0.0))
     return summary.chosen
 
 
@@ -77,12 +77,27 @@ class _Summary:
         self.at = {(c.article, c.position): i for i, c in enumerate(pool.candidates)}
         self.chosen: list[int] = []
         self.words = 0
-        self.latest = -1  # the picks' last place in story order
+        self.values: list[float] = []  # of each pick when it was picked
 
-    def take(self, pick: int, lengths: numpy.ndarray) -> None:
+    def pushed_out(self, lengths: numpy.ndarray, budget: int) -> numpy.ndarray:
+        """Per candidate, the value of the picks it would push past the budget: the summary
+        reads in story order, so a sentence placed before picks moves them on, and what runs
+        past the budget is cut by the DUC convention and by a reader of the length asked for.
+        A pick is counted by the share of its words pushed past (the picks after it first)."""
+        order = self.pool.story_order
+        overflow = self.words + lengths - budget
+        lost = numpy.zeros(len(lengths))
+        behind = 0  # words of the picks after the one looked at
+        for pick, value in sorted(zip(self.chosen, self.values), key=lambda pv: -order[pv[0]]):
+            share = numpy.clip((overflow - behind) / lengths[pick], 0.0, 1.0)
+            lost += numpy.where(order < order[pick], share * value, 0.0)
+            behind += int(lengths[pick])
+        return lost
+
+    def take(self, pick: int, lengths: numpy.ndarray, value: float = 0.0) -> None:
         self.chosen.append(pick)
+        self.values.append(value)
         self.words += int(lengths[pick])
-        self.latest = max(self.latest, int(self.pool.story_order[pick]))
         if self.found:
             self.told |= row(self.found.matrix, pick) > 0
         self.covered = numpy.maximum(self.covered, row(self.stems, pick))

@@ -41,6 +41,7 @@ GRID = {
     "half_life": (2.0, 3.0, 5.0),
     "single_novelty": (0.0, 0.25, 0.5),
     "single_redundant": (0.5, 0.65, 0.8),
+    "pushed_out": (0.0, 0.25, 0.5, 1.0, 2.0),
 }
 
 
