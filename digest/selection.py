@@ -94,7 +94,7 @@ class _Summary:
             behind += int(lengths[pick])
         return lost
 
-    def take(self, pick: int, lengths: numpy.ndarray, value: float = 0.0) -> None:
+    def take(self, pick: int, lengths: numpy.ndarray, value: float) -> None:
         self.chosen.append(pick)
         self.values.append(value)
         self.words += int(lengths[pick])
