@@ -81,7 +81,7 @@ def _progress(quiet: bool) -> contextlib.AbstractContextManager:
 @click.option("--format", "formats", default=",".join(FORMATS), callback=_formats, show_default=True,
               help="Comma-separated output formats.")
 @click.option("--sentences", type=click.IntRange(min=1), default=5, show_default=True, help="Most sentences in the summary.")
-@click.option("--max-words", type=click.IntRange(min=10), default=120, show_default=True, help="About this many words in the summary (whole sentences: the last may run up to a third past it).")
+@click.option("--max-words", type=click.IntRange(min=10), default=120, show_default=True, help="About this many words in the summary (whole sentences: the one that reaches it may run up to a third past it).")
 @click.option("--algorithm", type=click.Choice(sorted(ALGORITHMS)), default="lexrank", show_default=True,
               help="sumy summarizer that rates the sentences.")
 @click.option("--timezone", "zone", default="UTC", callback=_zone, show_default=True,
