@@ -226,9 +226,21 @@ def is_candidate(text: str, lang: Language) -> bool:
 
 
 def is_dangling(text: str, lang: Language) -> bool:
-    """Whether the sentence opens on a pronoun or connective that leans on the one before."""
-    dangling = _patterns(lang.code).dangling
-    return bool(dangling and dangling.search(text))
+    """Whether the sentence opens on a pronoun or connective that leans on the one before, or
+    on a noun its demonstrative points back with ("Bandara ini ...": _points_back)."""
+    patterns = _patterns(lang.code)
+    return bool(patterns.dangling and patterns.dangling.search(text)) or _points_back(text, lang, patterns)
+
+
+def _points_back(text: str, lang: Language, patterns: _Patterns) -> bool:
+    """In a language that puts the demonstrative after its noun, a sentence opening on one or
+    two content words and a demonstrative ("Bandara ini ...", "Penelitian tersebut ...")
+    names something told before; a quotation's own "ini" is the speaker's, not the text's."""
+    if not patterns.demonstratives or text.lstrip()[:1] in _QUOTE_PAIRS:
+        return False
+    words = [word.lower() for word in lang.words(text)[:3]]
+    return any(len(words) > k and words[k] in patterns.demonstratives
+               and all(word.isalpha() and word not in lang.stop_words for word in words[:k]) for k in (1, 2))
 
 
 @dataclass(frozen=True)
@@ -236,6 +248,7 @@ class _Patterns:
     debris: tuple[re.Pattern, ...]
     screen: Screen  # of the debris patterns
     dangling: re.Pattern | None
+    demonstratives: frozenset[str]  # that follow their noun (data/summary.yaml)
 
 
 @lru_cache(maxsize=None)
@@ -244,7 +257,8 @@ def _patterns(code: str) -> _Patterns:
     sections = (data["debris"].get("common", {}), data["debris"].get(code, {}))
     debris = [p for section in sections for patterns in section.values() for p in patterns]
     dangling = data["dangling"].get(code)
-    return _Patterns(any_of(debris), Screen(debris), re.compile(dangling, re.I) if dangling else None)
+    return _Patterns(any_of(debris), Screen(debris), re.compile(dangling, re.I) if dangling else None,
+                     frozenset(data["demonstratives"].get(code, ())))
 
 
 def merge(found: list[Candidate], again: Sequence[tuple[int, int, int]] = ()) -> list[Candidate]:

@@ -415,6 +415,23 @@ def test_the_budget_is_filled_with_a_shorter_sentence_when_the_best_does_not_fit
     assert select(pool, ratings, SummaryOptions(max_words=budget)) == [0, 2]
 
 
+@pytest.mark.parametrize("text, dangling", [
+    # a noun and the demonstrative after it point back at what was told before
+    ("Bandara ini memiliki landas pacu 2.250 meter dan dibuka pada 29 Desember 2010.", True),
+    ("Penelitian tersebut dilakukan oleh tim peneliti di McGill University, Kanada.", True),
+    ("Kolam renang itu digadang-gadang menjadi kolam renang kaca pertama di dunia.", True),
+    # time words and function words before "ini" point at now, not back
+    ("Tahun ini produksi beras nasional naik 3 persen dibanding tahun lalu.", False),
+    ("Mungkin ini adalah kabar baik bagi para pemain gitar di seluruh Indonesia.", False),
+    ("Di tahun ini, sebuah revolusi besar tengah terjadi di layanan distribusi digital.", False),
+    # a speaker's "ini" inside a quotation is the speaker's
+    ('"Latihan ini digelar untuk meningkatkan kesiapan pasukan," kata juru bicara itu.', False),
+    ("Presiden Joko Widodo menyampaikan rasa hormatnya kepada para guru di Bekasi.", False),
+])
+def test_an_indonesian_noun_with_a_demonstrative_leans_on_the_sentence_before(text, dangling):
+    assert is_dangling(text, get_language("id")) is dangling
+
+
 def test_a_sentence_pays_for_the_picks_it_would_push_past_the_budget():
     # After FACTS[2], FACTS[1] is rated best but would come before it in story order and push
     # half of it past the budget of 24 words, where the reader of that length (and the DUC
