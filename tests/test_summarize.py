@@ -564,6 +564,12 @@ def test_a_sentence_opening_on_a_lowercase_word_is_a_fragment(text, fragment):
     ("Actress America Ferrera, center, listens to questions during a press conference at the festival.", True),
     ("Democratic U.S. Sen. Bill Nelson, left, and Republican Gov. Rick Scott debate in Fort Lauderdale.", True),
     ("Broward election officials, second from right, listen to arguments at the canvassing board office.", True),
+    # a wire caption closes on the picture's full date; a page pointing on or asking the reader
+    ("Italian Premier Silvio Berlusconi gestures in the Lower Chamber, in Rome, Friday, Oct. 14, 2011.", True),
+    ("The senate approved the budget on Friday, Oct. 14, after a night of talks in Rome.", False),
+    ("Read on for the backstage reactions of Jon Cryer, Claire Danes, Louis C.K. and others.", True),
+    ("Here's a sampling of times Trump took credit for the market's rise and the economy's success.", True),
+    ("We hope that looking at these results will encourage you to take part in that discussion.", True),
     ("The senator, who had left, and his aides returned to the chamber for the vote on Friday night.", False),
 ])
 def test_a_page_speaking_to_its_reader_is_debris_in_english(text, debris):
