@@ -564,6 +564,8 @@ def test_a_sentence_opening_on_a_lowercase_word_is_a_fragment(text, fragment):
     ("Actress America Ferrera, center, listens to questions during a press conference at the festival.", True),
     ("Democratic U.S. Sen. Bill Nelson, left, and Republican Gov. Rick Scott debate in Fort Lauderdale.", True),
     ("Broward election officials, second from right, listen to arguments at the canvassing board office.", True),
+    ("Ahmad Seth Zaharie, 26, with his sister Aishah Zaharie (left), 27, and mother Faizah Khanum.", True),
+    ("Texas Gov. Rick Perry (R), a veteran of multiple statewide campaigns, hasn't really been vetted.", False),
     # a wire caption closes on the picture's full date; a page pointing on or asking the reader
     ("Italian Premier Silvio Berlusconi gestures in the Lower Chamber, in Rome, Friday, Oct. 14, 2011.", True),
     ("The senate approved the budget on Friday, Oct. 14, after a night of talks in Rome.", False),
