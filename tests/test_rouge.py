@@ -133,6 +133,16 @@ def test_the_ratio_interval_holds_the_ratio_and_widens_with_fewer_cases(evaluati
     assert few_high - few_low > high - low
 
 
+def test_the_difference_interval_resamples_cases_in_pairs(evaluation):
+    rng = numpy.random.default_rng(1)
+    theirs = rng.uniform(10, 60, 300)
+    # The same cases one point higher: every resample differs by exactly one point.
+    assert evaluation.difference_interval(theirs + 1, theirs) == pytest.approx((1.0, 1.0))
+    ours = theirs + rng.normal(0.5, 3, 300)
+    low, high = evaluation.difference_interval(ours, theirs)
+    assert low < (ours - theirs).mean() < high and high - low < 1.5
+
+
 def test_a_fit_on_the_check_half_is_never_written_to_the_shipped_model(capsys):
     fit = load_script(EVAL.with_name("fit_summary.py"), "fit_summary")
     with pytest.raises(SystemExit) as stop:
